@@ -1,0 +1,98 @@
+# cpu_flags: Ansible collection whose modules are Go binaries.
+# `make demo` and `make test` each set up what they need on a fresh machine.
+
+SHELL        := /bin/bash
+GO           ?= go
+VENV         ?= .venv
+PY           := $(VENV)/bin
+COLL_ROOT    := $(CURDIR)/.ansible/collections
+COLL_LINK    := $(COLL_ROOT)/ansible_collections/kvm_migration/cpu_flags
+export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
+export ANSIBLE_ROLES_PATH       := $(CURDIR)/roles
+export ANSIBLE_LOCALHOST_WARNING := false
+export ANSIBLE_INVENTORY_UNPARSED_WARNING := false
+
+LDFLAGS      := -s -w
+GOBUILD      := CGO_ENABLED=0 $(GO) build -trimpath -ldflags='$(LDFLAGS)'
+
+# Hypervisor-side modules run on linux/amd64 hypervisors; controller-side
+# modules (used with delegate_to: localhost) also run where the controller
+# runs: AWX execution environments (linux amd64/arm64) and macOS laptops.
+HV_MODULES   :=
+CTL_MODULES  := cpu_flags_facts
+CTL_PLATFORMS := linux_amd64 linux_arm64 darwin_arm64
+MODULE_BINS  := $(foreach m,$(HV_MODULES),plugins/bin/$(m)_linux_amd64) \
+                $(foreach m,$(CTL_MODULES),$(foreach p,$(CTL_PLATFORMS),plugins/bin/$(m)_$(p)))
+GO_SOURCES   := $(shell find cmd internal -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+
+.PHONY: all build modules cli venv collection-link generate test test-go test-ansible lint \
+        sanity demo bench fuzz collection clean test-nova rig-up rig-down
+
+all: build
+
+build: modules cli ## build every module binary and bin/cpuflags
+
+modules: $(MODULE_BINS) collection-link
+	@mkdir -p plugins/modules/bin
+	@for f in $(MODULE_BINS); do b=$$(basename $$f); ln -sfn ../../bin/$$b plugins/modules/bin/$$b; done
+
+plugins/bin/%: $(GO_SOURCES)
+	@mkdir -p plugins/bin
+	@name=$*; plat=$${name##*_}; rest=$${name%_*}; os=$${rest##*_}; mod=$${rest%_*}; \
+	  echo "go build $$mod for $$os/$$plat"; \
+	  GOOS=$$os GOARCH=$$plat $(GOBUILD) -o $@ ./cmd/$$mod
+
+cli: bin/cpuflags
+
+bin/cpuflags: $(GO_SOURCES)
+	@mkdir -p bin
+	$(GOBUILD) -o $@ ./cmd/cpuflags
+
+collection-link:
+	@mkdir -p $(dir $(COLL_LINK))
+	@ln -sfn $(CURDIR) $(COLL_LINK)
+
+venv: $(VENV)/.done
+
+$(VENV)/.done: requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(PY)/pip install -q --upgrade pip
+	$(PY)/pip install -q -r requirements-dev.txt
+	@touch $@
+
+generate:
+	$(GO) generate ./...
+
+test: test-go test-ansible ## the README's test command
+
+test-go:
+	@test -z "$$(gofmt -l cmd internal)" || { echo "gofmt needed:"; gofmt -l cmd internal; exit 1; }
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+test-ansible: build venv
+	bash tests/integration/run.sh
+
+lint: build venv
+	$(PY)/ansible-lint --profile production
+
+demo: build venv ## the main job on the embedded demo inventory
+	bash tests/demo.sh
+
+bench: build
+	bash tests/bench.sh
+
+fuzz:
+	bash tests/fuzz.sh
+
+collection: build venv
+	@mkdir -p collection/dist
+	$(PY)/ansible-galaxy collection build --force --output-path collection/dist .
+
+test-nova: build venv
+	bash tests/rig/nova-rig.sh install
+	bash tests/rig/nova-rig.sh up
+	bash tests/nova/run.sh; rc=$$?; bash tests/rig/nova-rig.sh down; exit $$rc
+
+clean:
+	rm -rf bin plugins/bin plugins/modules/bin collection/dist tests/output

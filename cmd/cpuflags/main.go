@@ -1,0 +1,136 @@
+// Command cpuflags is the offline command-line face of the collection, on the
+// same Go packages as the modules: for operators without Ansible and for
+// captured CPU descriptions.
+//
+//	cpuflags facts [--format F] [--libvirt auto|always|never] [FILE...]
+//	cpuflags version
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+
+	"github.com/kvm-migration/cpuflags/internal/cpuinfo"
+	"github.com/kvm-migration/cpuflags/internal/hostfacts"
+)
+
+const usage = `usage: cpuflags COMMAND [options] [FILE...]
+
+commands:
+  facts    print the CPU facts of each captured FILE (/proc/cpuinfo, lscpu,
+           lscpu -J or a flag list), or of this host when no FILE is given,
+           as JSON: one object for one input, an array for several
+  version  print the version
+
+Run 'cpuflags COMMAND -h' for the options of a command.
+`
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() { os.Exit(main1()) }
+
+func main1() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// errUsage marks errors caused by the command line; they exit with 2.
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "facts":
+		err = cmdFacts(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "cpuflags", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "cpuflags: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "cpuflags %s: %v\n", args[0], err)
+		if errors.Is(err, errUsage) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+func cmdFacts(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("facts", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "auto", "input format: auto, cpuinfo, lscpu, lscpu-json, flags")
+	lv := fs.String("libvirt", "auto", "for this host: ask libvirt (auto, always, never)")
+	uri := fs.String("libvirt-uri", "qemu:///system", "libvirt connection URI")
+	virtType := fs.String("virt-type", "kvm", "virtualization type for domcapabilities: kvm or qemu")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	f, err := cpuinfo.ParseFormat(*format)
+	if err != nil {
+		return fmt.Errorf("%w: --format: %v", errUsage, err)
+	}
+	switch *lv {
+	case hostfacts.LibvirtAuto, hostfacts.LibvirtAlways, hostfacts.LibvirtNever:
+	default:
+		return fmt.Errorf("%w: --libvirt must be auto, always or never, not %q", errUsage, *lv)
+	}
+	base := hostfacts.Options{Format: f, Libvirt: *lv, LibvirtURI: *uri, VirtType: *virtType,
+		CPUMapDir: "/usr/share/libvirt/cpu_map"}
+	if fs.NArg() == 0 {
+		facts, err := hostfacts.Gather(ctx, base)
+		if err != nil {
+			return err
+		}
+		return writeJSON(stdout, facts)
+	}
+	var all []*hostfacts.Facts
+	for _, path := range fs.Args() {
+		opts := base
+		opts.Src = path
+		facts, err := hostfacts.Gather(ctx, opts)
+		if err != nil {
+			return err
+		}
+		all = append(all, facts)
+	}
+	if len(all) == 1 {
+		return writeJSON(stdout, all[0])
+	}
+	return writeJSON(stdout, all)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// hostName names a host after its file, without the usual capture suffixes.
+func hostName(path string) string {
+	name := filepath.Base(path)
+	for _, suf := range []string{".flags-lscpu.sorted", ".lscpu.json", ".json", ".lscpu", ".cpuinfo", ".flags", ".txt"} {
+		if strings.HasSuffix(name, suf) && len(name) > len(suf) {
+			return strings.TrimSuffix(name, suf)
+		}
+	}
+	return name
+}

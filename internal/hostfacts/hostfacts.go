@@ -1,0 +1,290 @@
+// Package hostfacts composes the facts cpu_flags_facts returns for one host:
+// the CPU as Linux describes it, the same features in libvirt's names with
+// every exclusion explained, the x86-64 level, and, where libvirt runs, what
+// libvirt says the hypervisor can really give guests. It also decides which of
+// the two views the later steps trust.
+package hostfacts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/kvm-migration/cpuflags/internal/cpuinfo"
+	"github.com/kvm-migration/cpuflags/internal/cpumodels"
+	"github.com/kvm-migration/cpuflags/internal/featnames"
+	"github.com/kvm-migration/cpuflags/internal/libvirt"
+	"github.com/kvm-migration/cpuflags/internal/x86level"
+)
+
+// Libvirt query policies.
+const (
+	LibvirtAuto   = "auto"
+	LibvirtAlways = "always"
+	LibvirtNever  = "never"
+)
+
+// Trusted views.
+const (
+	ViewLibvirt = "libvirt"
+	ViewCPUInfo = "cpuinfo"
+)
+
+// Options says where to read the CPU from and whether to ask libvirt.
+type Options struct {
+	Src        string          // captured file; "" reads the live host
+	Format     cpuinfo.Format  // "" detects
+	Root       cpuinfo.HostDir // re-roots /proc for the live host
+	Libvirt    string          // auto, always, never
+	LibvirtURI string
+	VirtType   string // kvm or qemu
+	CPUMapDir  string // the host's libvirt cpu_map; its feature names win
+	Runner     libvirt.Runner
+}
+
+// Excluded explains one Linux flag that has no libvirt feature.
+type Excluded struct {
+	Reason featnames.Reason `json:"reason"`
+	Detail string           `json:"detail"`
+}
+
+// LibvirtView is what the host's libvirt said, or why it was not asked.
+type LibvirtView struct {
+	Asked            bool                     `json:"asked"`
+	Available        bool                     `json:"available"`
+	Reason           string                   `json:"reason,omitempty"`
+	Versions         *libvirt.Versions        `json:"versions,omitempty"`
+	VirtType         string                   `json:"virt_type,omitempty"`
+	HostModel        string                   `json:"host_model,omitempty"`
+	HostModelVendor  string                   `json:"host_model_vendor,omitempty"`
+	HostModelFeature []string                 `json:"host_model_features,omitempty"`
+	Models           []libvirt.ModelUsability `json:"models,omitempty"`
+	UsableModels     []string                 `json:"usable_models,omitempty"`
+}
+
+// Facts is the result for one host.
+type Facts struct {
+	Source           string                   `json:"source"`
+	Format           cpuinfo.Format           `json:"format"`
+	Architecture     string                   `json:"architecture,omitempty"`
+	Vendor           string                   `json:"vendor"`
+	VendorID         string                   `json:"vendor_id,omitempty"`
+	ModelName        string                   `json:"model_name"`
+	Family           *int                     `json:"family,omitempty"`
+	Model            *int                     `json:"model,omitempty"`
+	Stepping         *int                     `json:"stepping,omitempty"`
+	Microcode        string                   `json:"microcode,omitempty"`
+	LogicalCPUs      int                      `json:"logical_cpus,omitempty"`
+	Hypervisor       bool                     `json:"hypervisor"`
+	HypervisorVendor string                   `json:"hypervisor_vendor,omitempty"`
+	LinuxFlags       []string                 `json:"linux_flags"`
+	FlagsDiffer      bool                     `json:"flags_differ"`
+	FlagDifferences  []cpuinfo.FlagDifference `json:"flag_differences,omitempty"`
+	Features         []string                 `json:"features"`
+	Excluded         map[string]Excluded      `json:"excluded"`
+	Derived          []featnames.Derivation   `json:"derived,omitempty"`
+	X86Level         string                   `json:"x86_64_level"`
+	X86LevelMissing  []string                 `json:"x86_64_level_missing_for_next,omitempty"`
+	TrustedX86Level  string                   `json:"trusted_x86_64_level"`
+	NameTable        string                   `json:"name_table"`
+	Libvirt          LibvirtView              `json:"libvirt"`
+	TrustedView      string                   `json:"trusted_view"`
+	TrustedFeatures  []string                 `json:"trusted_features"`
+	Overpromised     []string                 `json:"overpromised,omitempty"`
+	Warnings         []string                 `json:"warnings,omitempty"`
+}
+
+// Gather reads the CPU and builds the facts.
+func Gather(ctx context.Context, opts Options) (*Facts, error) {
+	var (
+		cpu *cpuinfo.CPU
+		err error
+	)
+	source := "live"
+	if opts.Src != "" {
+		source = opts.Src
+		cpu, err = cpuinfo.ReadFile(opts.Src, opts.Format)
+	} else {
+		root := opts.Root
+		if root == "" {
+			root = "/"
+		}
+		cpu, err = cpuinfo.ReadLive(root)
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	table := featnames.Builtin()
+	var hostCatalog *cpumodels.Catalog
+	if opts.CPUMapDir != "" {
+		if _, statErr := os.Stat(opts.CPUMapDir); statErr == nil && opts.Src == "" {
+			hostCatalog, err = cpumodels.LoadDir(opts.CPUMapDir)
+			if err != nil {
+				return nil, fmt.Errorf("read the host's libvirt CPU map: %w", err)
+			}
+			table = table.WithLibvirtFeatures(hostCatalog.FeatureNames(), hostCatalog.Source)
+		}
+	}
+
+	f := FromCPU(source, cpu, table)
+	f.Libvirt = askLibvirt(ctx, opts, f)
+	if opts.Libvirt == LibvirtAlways && !f.Libvirt.Available {
+		return nil, fmt.Errorf("libvirt=always but libvirt could not be asked: %s", f.Libvirt.Reason)
+	}
+	decideTrust(f)
+	return f, nil
+}
+
+// FromCPU builds the facts that come from the CPU description alone (no
+// libvirt): names, exclusions and level. The trusted view is the cpuinfo one.
+func FromCPU(source string, cpu *cpuinfo.CPU, table *featnames.Table) *Facts {
+	tr := table.Translate(cpu.Flags, cpu.Vendor)
+	f := &Facts{
+		Source:           source,
+		Format:           cpu.Format,
+		Architecture:     cpu.Architecture,
+		Vendor:           cpu.Vendor,
+		VendorID:         cpu.VendorID,
+		ModelName:        cpu.ModelName,
+		Family:           cpu.Family,
+		Model:            cpu.Model,
+		Stepping:         cpu.Stepping,
+		Microcode:        cpu.Microcode,
+		LogicalCPUs:      cpu.LogicalCPUs,
+		Hypervisor:       cpu.Hypervisor,
+		HypervisorVendor: cpu.HypervisorVendor,
+		LinuxFlags:       cpu.Flags,
+		FlagsDiffer:      cpu.FlagsDiffer,
+		FlagDifferences:  cpu.FlagDifferences,
+		Features:         nonNil(tr.Features),
+		Excluded:         make(map[string]Excluded, len(tr.Excluded)),
+		Derived:          tr.Derived,
+		NameTable:        table.Source(),
+	}
+	for _, e := range tr.Excluded {
+		f.Excluded[e.Flag] = Excluded{Reason: e.Reason, Detail: e.Detail}
+	}
+	lvl := x86level.FromFeatures(f.Features)
+	f.X86Level = lvl.Name
+	f.X86LevelMissing = lvl.MissingForNext
+	if cpu.FlagsDiffer {
+		f.Warnings = append(f.Warnings, fmt.Sprintf(
+			"logical CPUs report different flags (%d flags are not on every CPU); only the flags common to all CPUs are used",
+			len(cpu.FlagDifferences)))
+	}
+	if cpu.Vendor == "" {
+		f.Warnings = append(f.Warnings, "the input does not name the CPU vendor (a plain flag list); vendor-specific checks are skipped for this host")
+	}
+	if cpu.Hypervisor {
+		f.Warnings = append(f.Warnings, "this CPU description comes from a virtual machine (hypervisor flag); its flags are what its hypervisor chose to expose")
+	}
+	decideTrust(f)
+	return f
+}
+
+func askLibvirt(ctx context.Context, opts Options, f *Facts) LibvirtView {
+	v := LibvirtView{VirtType: opts.VirtType}
+	switch {
+	case opts.Libvirt == LibvirtNever:
+		v.Reason = "not asked (libvirt=never)"
+		return v
+	case opts.Src != "" && opts.Libvirt != LibvirtAlways:
+		v.Reason = "not asked: the facts come from a captured file, not from this host"
+		return v
+	}
+	v.Asked = true
+	runner := opts.Runner
+	if runner == nil {
+		runner = libvirt.Virsh{URI: opts.LibvirtURI}
+	}
+	client := libvirt.Client{R: runner}
+	vers, err := client.Versions(ctx)
+	if err != nil {
+		v.Reason = describeLibvirtError(err)
+		return v
+	}
+	v.Versions = &vers
+	virtType := opts.VirtType
+	if virtType == "" {
+		virtType = "kvm"
+	}
+	v.VirtType = virtType
+	dc, raw, err := client.DomCaps(ctx, virtType)
+	if err != nil {
+		v.Reason = describeLibvirtError(err)
+		return v
+	}
+	v.Models = dc.Models
+	for _, m := range dc.Models {
+		if m.Usable == "yes" {
+			v.UsableModels = append(v.UsableModels, m.Name)
+		}
+	}
+	if !dc.HostModel.Supported {
+		v.Reason = "libvirt reports no host-model CPU for virt type " + virtType
+		return v
+	}
+	feats, err := client.HostModelFeatures(ctx, dc, raw)
+	if err != nil {
+		v.Reason = describeLibvirtError(err)
+		return v
+	}
+	v.Available = true
+	v.HostModel = dc.HostModel.Model
+	v.HostModelVendor = dc.HostModel.Vendor
+	v.HostModelFeature = nonNil(feats)
+	return v
+}
+
+func describeLibvirtError(err error) string {
+	if errors.Is(err, libvirt.ErrVirshNotFound) {
+		return "virsh is not installed on this host (install libvirt-clients); /proc/cpuinfo is trusted instead: " + err.Error()
+	}
+	return err.Error() + "; /proc/cpuinfo is trusted instead"
+}
+
+// decideTrust picks the view later steps use. libvirt's domcapabilities is
+// what Nova (2023.1 and later) checks against; /proc/cpuinfo can list
+// features KVM cannot give (nested KVM), so libvirt wins where it answered.
+func decideTrust(f *Facts) {
+	defer func() { f.TrustedX86Level = x86level.FromFeatures(f.TrustedFeatures).Name }()
+	if f.Libvirt.Available {
+		f.TrustedView = ViewLibvirt
+		f.TrustedFeatures = f.Libvirt.HostModelFeature
+		f.Overpromised = difference(f.Features, f.TrustedFeatures)
+		if len(f.Overpromised) > 0 {
+			f.Warnings = append(f.Warnings, fmt.Sprintf(
+				"/proc/cpuinfo lists %d features that libvirt says this hypervisor cannot give guests (see overpromised); libvirt's view is trusted",
+				len(f.Overpromised)))
+		}
+		return
+	}
+	f.TrustedView = ViewCPUInfo
+	f.TrustedFeatures = f.Features
+	f.Overpromised = nil
+}
+
+func difference(a, b []string) []string {
+	in := make(map[string]bool, len(b))
+	for _, x := range b {
+		in[x] = true
+	}
+	var out []string
+	for _, x := range a {
+		if !in[x] {
+			out = append(out, x)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,172 @@
+package novaconf
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func owner(t *testing.T, path string) (fs.FileMode, int, int) {
+	t.Helper()
+	fi, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	return fi.Mode(), int(st.Uid), int(st.Gid)
+}
+
+// setup writes a nova.conf owned by uid/gid 4242:4343 with mode 0640.
+func setup(t *testing.T) (string, []byte) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to chown")
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "nova.conf")
+	data := readIn(t, "kolla.conf")
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(p, 4242, 4343); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	return p, data
+}
+
+func edited(t *testing.T, data []byte) []byte {
+	t.Helper()
+	f, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := f.SetCPU(wantCustom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestWriteAtomicKeepsOwnerAndMode(t *testing.T) {
+	p, data := setup(t)
+	now = func() time.Time { return time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC) }
+	defer func() { now = time.Now }()
+	out := edited(t, data)
+	res, err := WriteAtomic(p, out, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Changed || res.BackupPath != p+".20250102T030405Z.cpuflags.bak" {
+		t.Fatalf("result %+v", res)
+	}
+	for _, f := range []string{p, res.BackupPath} {
+		mode, uid, gid := owner(t, f)
+		if mode != 0o640 || uid != 4242 || gid != 4343 {
+			t.Errorf("%s: mode %v uid %d gid %d, want 0640 4242 4343", f, mode, uid, gid)
+		}
+	}
+	if got, _ := os.ReadFile(p); string(got) != string(out) {
+		t.Error("new content not written")
+	}
+	if got, _ := os.ReadFile(res.BackupPath); string(got) != string(data) {
+		t.Error("backup does not hold the old content")
+	}
+	// second write of the same content: no-op, no new backup
+	res2, err := WriteAtomic(p, out, true)
+	if err != nil || res2.Changed || res2.BackupPath != "" {
+		t.Errorf("second write: %+v %v", res2, err)
+	}
+	// a second change in the same second gets a distinct backup name
+	res3, err := WriteAtomic(p, data, true)
+	if err != nil || res3.BackupPath == res.BackupPath || !strings.HasSuffix(res3.BackupPath, BackupSuffix) {
+		t.Errorf("third write: %+v %v", res3, err)
+	}
+	// no temporary files left behind
+	ents, _ := os.ReadDir(filepath.Dir(p))
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			t.Errorf("temporary file left: %s", e.Name())
+		}
+	}
+}
+
+func TestWriteAtomicSymlink(t *testing.T) {
+	p, data := setup(t)
+	link := filepath.Join(filepath.Dir(p), "link.conf")
+	if err := os.Symlink(p, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteAtomic(link, edited(t, data), false); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("symlink replaced by a file: %v %v", fi, err)
+	}
+	if mode, uid, _ := owner(t, p); mode != 0o640 || uid != 4242 {
+		t.Errorf("target lost owner/mode: %v %d", mode, uid)
+	}
+}
+
+func TestWriteAtomicRenameFailureLeavesOriginal(t *testing.T) {
+	p, data := setup(t)
+	renameFile = func(string, string) error { return errors.New("simulated crash before rename") }
+	defer func() { renameFile = os.Rename }()
+	res, err := WriteAtomic(p, edited(t, data), true)
+	if err == nil || !strings.Contains(err.Error(), "not changed") {
+		t.Fatalf("err = %v, want a rename error", err)
+	}
+	if got, _ := os.ReadFile(p); string(got) != string(data) {
+		t.Error("original content changed")
+	}
+	if mode, uid, gid := owner(t, p); mode != 0o640 || uid != 4242 || gid != 4343 {
+		t.Errorf("original metadata changed: %v %d %d", mode, uid, gid)
+	}
+	if got, err := os.ReadFile(res.BackupPath); err != nil || string(got) != string(data) {
+		t.Errorf("backup missing or wrong after failure: %v", err)
+	}
+	ents, _ := os.ReadDir(filepath.Dir(p))
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			t.Errorf("temporary file left: %s", e.Name())
+		}
+	}
+}
+
+func TestWriteAtomicMissing(t *testing.T) {
+	_, err := WriteAtomic(filepath.Join(t.TempDir(), "nope.conf"), []byte("x"), true)
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("err = %v, want not-exist", err)
+	}
+}
+
+func TestRestore(t *testing.T) {
+	p, data := setup(t)
+	res, err := WriteAtomic(p, edited(t, data), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// someone changes the mode meanwhile; restore brings back the backup's
+	if err := os.Chmod(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := Restore(p, res.BackupPath); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(p); string(got) != string(data) {
+		t.Error("content not restored")
+	}
+	if mode, uid, gid := owner(t, p); mode != 0o640 || uid != 4242 || gid != 4343 {
+		t.Errorf("restored metadata: %v %d %d", mode, uid, gid)
+	}
+	if err := Restore(p, p+".missing.bak"); err == nil {
+		t.Error("restore from a missing backup must fail")
+	}
+}

@@ -1,0 +1,199 @@
+# -*- coding: utf-8 -*-
+# Copyright: cpu_flags maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file holds only the documentation. The module is a Go program
+# (cmd/cpu_flags_facts) run by the action plugin of the same name, which picks
+# the binary built for the target's platform.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: cpu_flags_facts
+short_description: Gather a hypervisor's CPU identity and flags in Linux and libvirt terms
+version_added: 0.1.0
+description:
+  - Reads the host's CPUs (C(/proc/cpuinfo)) or a captured file (C(/proc/cpuinfo), C(lscpu) text,
+    C(lscpu -J) JSON, or a plain list of flags one per line) and returns vendor, family, model,
+    stepping, model name, microcode, the number of logical CPUs and the flags common to B(all)
+    logical CPUs.
+  - Translates the Linux flag names into libvirt feature names (C(sse4_1) becomes C(sse4.1),
+    C(pclmulqdq) becomes C(pclmuldq)), and lists every Linux flag that has no libvirt feature with
+    the reason (kernel-synthetic, kernel-derived, not migratable, host-only, OS state, unknown).
+  - Reports the x86-64 microarchitecture level (v1 to v4) the features satisfy.
+  - Where libvirt runs on the host, also records what libvirt itself says the hypervisor can give
+    (C(virsh domcapabilities) host-model features, each named model's usability and blockers, the
+    libvirt and QEMU versions) and trusts that view over C(/proc/cpuinfo), which can over-promise
+    (nested KVM). The facts say which view later steps trust.
+  - The module is a Go binary; it needs no Python on the target.
+author:
+  - cpu_flags maintainers (@kvm-migration)
+options:
+  src:
+    description:
+      - "Path of a captured CPU description on the host where the module runs. Use
+        C(delegate_to: localhost) for files on the controller."
+      - When omitted, the live host is read (C(<root>/proc/cpuinfo)) and libvirt is asked.
+    type: path
+  format:
+    description:
+      - Format of O(src). V(auto) detects it.
+    type: str
+    choices: [auto, cpuinfo, lscpu, lscpu-json, flags]
+    default: auto
+  libvirt:
+    description:
+      - Whether to ask the host's libvirt with C(virsh). V(auto) asks when O(src) is not given and
+        C(virsh) is installed, and records why not otherwise. V(always) fails when libvirt cannot be
+        asked. V(never) skips it.
+    type: str
+    choices: [auto, always, never]
+    default: auto
+  libvirt_uri:
+    description:
+      - libvirt connection URI passed to C(virsh -c).
+    type: str
+    default: qemu:///system
+  virt_type:
+    description:
+      - Virtualization type whose capabilities are read (C(virsh domcapabilities --virttype)). Nova
+        checks CPUs only for V(kvm).
+    type: str
+    choices: [kvm, qemu]
+    default: kvm
+  cpu_map_dir:
+    description:
+      - The host's libvirt CPU map. When it exists, the host's own libvirt feature names win over
+        the table built into the module (libvirt versions differ).
+    type: path
+    default: /usr/share/libvirt/cpu_map
+  root:
+    description:
+      - Directory the host's C(/proc) is read under. Only for tests and containers.
+    type: path
+    default: /
+notes:
+  - Supports check mode (it changes nothing) and returns facts in check mode too.
+  - "Runs on linux/amd64 hypervisors; captured files can also be read on a linux/arm64 or
+    darwin/arm64 controller with C(delegate_to: localhost)."
+seealso:
+  - module: kvm_migration.cpu_flags.cpu_flags_common
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  facts:
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Gather the CPU flags of every hypervisor
+  kvm_migration.cpu_flags.cpu_flags_facts:
+
+- name: Read a captured lscpu -J file on the controller
+  kvm_migration.cpu_flags.cpu_flags_facts:
+    src: "{{ playbook_dir }}/captures/{{ inventory_hostname }}.lscpu.json"
+  delegate_to: localhost
+
+- name: Show the libvirt features the later steps trust
+  ansible.builtin.debug:
+    var: ansible_facts.cpu_flags.trusted_features
+"""
+
+RETURN = r"""
+ansible_facts:
+  description: Facts about the host's CPUs.
+  returned: always
+  type: dict
+  contains:
+    cpu_flags:
+      description: CPU identity, flags in Linux and libvirt terms, exclusions and libvirt's view.
+      returned: always
+      type: dict
+      contains:
+        source:
+          description: C(live) or the path of the captured file.
+          type: str
+          sample: live
+        format:
+          description: Input format read.
+          type: str
+          sample: cpuinfo
+        vendor:
+          description: Vendor in libvirt's spelling (Intel, AMD, Hygon); empty for a plain flag list.
+          type: str
+          sample: AMD
+        model_name:
+          description: The CPU's model name.
+          type: str
+          sample: AMD EPYC 7742 64-Core Processor
+        family:
+          description: CPU family, when the input says.
+          type: int
+          sample: 23
+        model:
+          description: CPU model number, when the input says.
+          type: int
+          sample: 49
+        stepping:
+          description: CPU stepping, when the input says.
+          type: int
+          sample: 0
+        microcode:
+          description: Microcode revision, when the input says.
+          type: str
+          sample: "0x830104d"
+        logical_cpus:
+          description: Number of logical CPUs.
+          type: int
+          sample: 128
+        linux_flags:
+          description: Linux flags present on every logical CPU, sorted.
+          type: list
+          elements: str
+        flags_differ:
+          description: True when logical CPUs report different flags (hybrid CPUs, odd firmware).
+          type: bool
+        flag_differences:
+          description: Flags present on some logical CPUs only, with the CPUs that have and lack them.
+          type: list
+          elements: dict
+        features:
+          description: The Linux flags in libvirt's feature names, sorted.
+          type: list
+          elements: str
+          sample: [aes, avx2, pclmuldq, sse4.1, sse4.2, tsc-deadline]
+        excluded:
+          description: Every Linux flag with no libvirt feature, mapped to its reason and an explanation.
+          type: dict
+          sample: {constant_tsc: {reason: kernel-synthetic, detail: "TSC ticks at a constant rate"}}
+        derived:
+          description: libvirt features implied by kernel-derived Linux flags where the vendor makes the source certain.
+          type: list
+          elements: dict
+        x86_64_level:
+          description: The x86-64 microarchitecture level the features satisfy (x86-64-v1 to x86-64-v4).
+          type: str
+          sample: x86-64-v3
+        libvirt:
+          description: What the host's libvirt says, or why it was not asked.
+          type: dict
+        trusted_view:
+          description: Which view later steps trust, C(libvirt) (domcapabilities) or C(cpuinfo).
+          type: str
+          sample: libvirt
+        trusted_features:
+          description: libvirt feature names from the trusted view.
+          type: list
+          elements: str
+        overpromised:
+          description: Features /proc/cpuinfo lists that libvirt says the hypervisor cannot give guests.
+          type: list
+          elements: str
+        warnings:
+          description: Things an operator should know about this host's data.
+          type: list
+          elements: str
+"""

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# make bench: sizes and run times of the built binaries, and the Go
+# benchmarks. Prints Markdown for docs/BENCHMARKS.md. Timings are measured
+# here, never asserted in tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SAMPLES=${CPUFLAGS_REF:-$(cd .. && pwd)/shared/ref}/samples
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+echo "## Binary sizes (stripped, CGO off, -trimpath)"
+echo
+echo "| binary | bytes | MiB |"
+echo "|---|---:|---:|"
+for f in plugins/bin/* bin/cpuflags; do
+  b=$(stat -c %s "$f"); printf '| %s | %d | %.1f |\n' "$f" "$b" "$(echo "$b/1048576" | bc -l)"
+done
+if ls collection/dist/*.tar.gz >/dev/null 2>&1; then
+  a=$(ls -t collection/dist/*.tar.gz | head -1); b=$(stat -c %s "$a")
+  printf '| %s (collection artifact) | %d | %.1f |\n' "$a" "$b" "$(echo "$b/1048576" | bc -l)"
+fi
+
+# ms per run of CMD over N runs (wall clock)
+time_ms() { local n=$1; shift; local s e; s=$(date +%s%N); for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 || true; done; e=$(date +%s%N); echo $(( (e - s) / n / 1000000 )); }
+
+echo
+echo "## Module run time (wall clock, mean of 20 runs, this machine)"
+echo
+echo "| module run | ms |"
+echo "|---|---:|"
+printf '{"src": "%s", "libvirt": "never"}' "$SAMPLES/intel-xeon-platinum-8480plus-sapphirerapids.cpuinfo" > "$tmp/file.json"
+printf '{"libvirt": "never"}' > "$tmp/live.json"
+printf '{"libvirt": "always"}' > "$tmp/libvirt.json"
+echo "| cpu_flags_facts, captured cpuinfo (Sapphire Rapids) | $(time_ms 20 plugins/bin/cpu_flags_facts_linux_amd64 "$tmp/file.json") |"
+echo "| cpu_flags_facts, live /proc/cpuinfo, no libvirt | $(time_ms 20 plugins/bin/cpu_flags_facts_linux_amd64 "$tmp/live.json") |"
+if virsh -c qemu:///system version >/dev/null 2>&1; then
+  echo "| cpu_flags_facts, live, asking libvirt (virsh version, domcapabilities, hypervisor-cpu-baseline) | $(time_ms 5 plugins/bin/cpu_flags_facts_linux_amd64 "$tmp/libvirt.json") |"
+fi
+
+echo
+echo "## Go benchmarks"
+echo
+echo '```'
+go test -run='^$' -bench=. -benchmem -benchtime=${BENCHTIME:-1x} ./internal/... 2>&1 | grep -E '^(Benchmark|ok|goos|cpu)' || true
+echo '```'

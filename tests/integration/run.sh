@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Ansible-side tests: real ansible-playbook runs of the collection's modules and
+# roles against real inventories, on the pinned ansible-core from PyPI and on
+# Debian 12's ansible-core 2.14, plus ansible-doc, ansible-lint and an install
+# of the built collection artifact into a fresh path.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+PY=$ROOT/.venv/bin
+export ANSIBLE_COLLECTIONS_PATH=$ROOT/.ansible/collections
+export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
+export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
+INV=$ROOT/examples/demo/inventory.yml
+OUT=$ROOT/tests/output/integration
+rm -rf "$OUT"; mkdir -p "$OUT"
+passed=0; failed=0; failures=()
+
+check() { # check NAME COMMAND...: run, log to $OUT/NAME.log, count
+  local name=$1; shift
+  if "$@" >"$OUT/$name.log" 2>&1; then
+    passed=$((passed+1)); echo "ok   $name"
+  else
+    failed=$((failed+1)); failures+=("$name"); echo "FAIL $name (log: $OUT/$name.log)"; tail -25 "$OUT/$name.log" | sed 's/^/     /'
+  fi
+}
+contains() { grep -q -- "$2" "$OUT/$1.log" || { echo "expected '$2' in $1.log"; return 1; }; }
+changed_zero() { grep -Eq 'changed=0 ' "$1" && ! grep -Eq 'changed=[1-9]' "$1"; }
+
+# --- module documentation
+for m in cpu_flags_facts; do
+  check "doc-$m" "$PY/ansible-doc" "kvm_migration.cpu_flags.$m"
+  contains "doc-$m" "trusted_features" || { failed=$((failed+1)); failures+=("doc-$m-content"); }
+done
+check doc-list bash -c "'$PY/ansible-doc' -l kvm_migration.cpu_flags 2>&1 | tee /dev/stderr | grep -q cpu_flags_facts && ! '$PY/ansible-doc' -l kvm_migration.cpu_flags 2>&1 | grep -qi warning"
+
+# --- playbooks on the pinned ansible-core
+check facts "$PY/ansible-playbook" -i "$INV" tests/integration/test_facts.yml
+check facts-check "$PY/ansible-playbook" -i "$INV" --check tests/integration/test_facts.yml
+check bad-input "$PY/ansible-playbook" -i localhost, -c local tests/integration/test_bad_input.yml
+
+# --- idempotence: writing the per-host JSON twice changes nothing the second time
+check gather-first "$PY/ansible-playbook" -i "$INV" playbooks/gather.yml -e cpu_flags_gather_output_dir="$OUT/facts"
+check gather-second "$PY/ansible-playbook" -i "$INV" playbooks/gather.yml -e cpu_flags_gather_output_dir="$OUT/facts"
+check gather-idempotent changed_zero "$OUT/gather-second.log"
+check gather-files bash -c "ls '$OUT/facts' | wc -l | grep -qx 7"
+
+# --- Debian 12's ansible-core 2.14
+if [ -x /usr/bin/ansible-playbook ]; then
+  check facts-core214 /usr/bin/ansible-playbook -i "$INV" tests/integration/test_facts.yml
+  check facts-core214-check /usr/bin/ansible-playbook -i "$INV" --check tests/integration/test_facts.yml
+  check bad-input-core214 /usr/bin/ansible-playbook -i localhost, -c local tests/integration/test_bad_input.yml
+elif [ "${CI:-}" = true ]; then
+  failed=$((failed+1)); failures+=("core214-missing"); echo "FAIL Debian ansible-core 2.14 not installed (tests/setup-host.sh)"
+fi
+
+# --- lint
+check ansible-lint "$PY/ansible-lint" --profile production --offline
+
+# --- the built artifact installs into a fresh path and runs from there
+ART=$OUT/artifact; FRESH=$OUT/fresh-collections
+check build "$PY/ansible-galaxy" collection build --force --output-path "$ART" .
+check artifact-no-go-sources bash -c "! tar tzf '$ART'/*.tar.gz | grep -E '(^|/)(cmd|internal)/|\.go$|go\.mod'"
+check artifact-has-binaries bash -c "tar tzf '$ART'/*.tar.gz | grep -q 'plugins/bin/cpu_flags_facts_linux_amd64'"
+check install env ANSIBLE_COLLECTIONS_PATH="$FRESH" "$PY/ansible-galaxy" collection install --force -p "$FRESH" "$ART"/*.tar.gz
+check facts-from-artifact env ANSIBLE_COLLECTIONS_PATH="$FRESH" "$PY/ansible-playbook" -i "$INV" tests/integration/test_facts.yml
+
+echo
+[ ${#failures[@]} -eq 0 ] || echo "failed: ${failures[*]}"
+echo "ansible: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
