@@ -37,6 +37,23 @@ if virsh -c qemu:///system version >/dev/null 2>&1; then
 fi
 
 echo
+echo "## cpuflags common over synthetic hosts (~150 flags each)"
+echo
+echo "Hosts are flag lists derived from the Sapphire Rapids sample with ~1% of flags dropped at"
+echo "random per host (tests/synth_hosts.py, fixed seed). Wall time and peak RSS of one"
+echo "\`bin/cpuflags common\` run, reading every file and writing the JSON result."
+echo
+echo "| hosts | wall s | peak RSS MiB |"
+echo "|---:|---:|---:|"
+grep -m1 '^flags' "$SAMPLES/intel-xeon-platinum-8480plus-sapphirerapids.cpuinfo" | cut -d: -f2 | tr ' ' '\n' | sed '/^$/d' | head -150 > "$tmp/base.flags"
+for n in 100 1000 10000; do
+  python3 tests/synth_hosts.py "$tmp/base.flags" "$n" "$tmp/h$n"
+  /usr/bin/time -f '%e %M' -o "$tmp/time$n" bin/cpuflags common "$tmp/h$n"/*.flags > "$tmp/out$n.json"
+  read -r secs kb < "$tmp/time$n"
+  printf '| %d | %s | %.0f |\n' "$n" "$secs" "$(echo "$kb/1024" | bc -l)"
+done
+
+echo
 echo "## Go benchmarks"
 echo
 echo '```'

@@ -2,7 +2,7 @@
 # Installs the Debian packages the tests use (idempotent). Services are not
 # started by the packages (policy-rc.d); tests start what they need.
 set -euo pipefail
-pkgs=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils ansible-core rsync)
+pkgs=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils ansible-core rsync bc time)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && { echo "setup-host: all packages present"; exit 0; }

@@ -3,6 +3,7 @@
 // captured CPU descriptions.
 //
 //	cpuflags facts [--format F] [--libvirt auto|always|never] [FILE...]
+//	cpuflags common [--model M] [--instance FILE] [--format json|md|html] [--out DIR] [GROUP=]FILE...
 //	cpuflags version
 package main
 
@@ -28,6 +29,10 @@ commands:
   facts    print the CPU facts of each captured FILE (/proc/cpuinfo, lscpu,
            lscpu -J or a flag list), or of this host when no FILE is given,
            as JSON: one object for one input, an array for several
+  common   compute what the hosts in FILE... can share: the common libvirt
+           features, who lacks what, the base model and its blockers, the
+           extra flags for nova.conf; FILE is a captured CPU description or a
+           facts JSON file, optionally prefixed GROUP= (source=a target=b)
   version  print the version
 
 Run 'cpuflags COMMAND -h' for the options of a command.
@@ -56,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "facts":
 		err = cmdFacts(ctx, args[1:], stdout, stderr)
+	case "common":
+		err = cmdCommon(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "cpuflags", version)
 	case "help", "-h", "--help":
@@ -81,7 +88,8 @@ func cmdFacts(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	lv := fs.String("libvirt", "auto", "for this host: ask libvirt (auto, always, never)")
 	uri := fs.String("libvirt-uri", "qemu:///system", "libvirt connection URI")
 	virtType := fs.String("virt-type", "kvm", "virtualization type for domcapabilities: kvm or qemu")
-	if err := fs.Parse(args); err != nil {
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	f, err := cpuinfo.ParseFormat(*format)
@@ -95,7 +103,7 @@ func cmdFacts(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	base := hostfacts.Options{Format: f, Libvirt: *lv, LibvirtURI: *uri, VirtType: *virtType,
 		CPUMapDir: "/usr/share/libvirt/cpu_map"}
-	if fs.NArg() == 0 {
+	if len(files) == 0 {
 		facts, err := hostfacts.Gather(ctx, base)
 		if err != nil {
 			return err
@@ -103,7 +111,7 @@ func cmdFacts(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return writeJSON(stdout, facts)
 	}
 	var all []*hostfacts.Facts
-	for _, path := range fs.Args() {
+	for _, path := range files {
 		opts := base
 		opts.Src = path
 		facts, err := hostfacts.Gather(ctx, opts)
@@ -133,4 +141,31 @@ func hostName(path string) string {
 		}
 	}
 	return name
+}
+
+// parseInterspersed parses flags that may also follow the positional
+// arguments ("cpuflags common a b --out dir"), as operators type them.
+// A lone "--" ends the flags.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for len(args) > 0 {
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		if !strings.HasPrefix(args[0], "-") || args[0] == "-" {
+			positional = append(positional, args[0])
+			args = args[1:]
+			continue
+		}
+		// Parse from this flag up to the next positional argument.
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		consumed := len(args) - len(fs.Args())
+		if consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, fs.Args()...), nil
+		}
+		args = fs.Args()
+	}
+	return positional, nil
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"flag"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -41,6 +43,29 @@ func TestHostName(t *testing.T) {
 	for _, tt := range tests {
 		if got := hostName(tt.path); got != tt.want {
 			t.Errorf("hostName(%q) = %q, want %q (%s)", tt.path, got, tt.want, tt.reason)
+		}
+	}
+}
+
+func TestParseInterspersed(t *testing.T) {
+	tests := []struct {
+		args    []string
+		want    []string
+		wantOut string
+		reason  string
+	}{
+		{[]string{"a", "b"}, []string{"a", "b"}, "", "positional only"},
+		{[]string{"--out", "d", "a"}, []string{"a"}, "d", "flags first, as the flag package expects"},
+		{[]string{"a", "--out", "d", "b"}, []string{"a", "b"}, "d", "a flag between files"},
+		{[]string{"a", "b", "--out=d"}, []string{"a", "b"}, "d", "a flag after the files"},
+		{[]string{"a", "--", "--out", "d"}, []string{"a", "--out", "d"}, "", "-- ends the flags"},
+	}
+	for _, tt := range tests {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		out := fs.String("out", "", "")
+		got, err := parseInterspersed(fs, tt.args)
+		if err != nil || !slices.Equal(got, tt.want) || *out != tt.wantOut {
+			t.Errorf("%v: got %v out=%q err=%v, want %v out=%q (%s)", tt.args, got, *out, err, tt.want, tt.wantOut, tt.reason)
 		}
 	}
 }

@@ -27,9 +27,9 @@ contains() { grep -q -- "$2" "$OUT/$1.log" || { echo "expected '$2' in $1.log"; 
 changed_zero() { grep -Eq 'changed=0 ' "$1" && ! grep -Eq 'changed=[1-9]' "$1"; }
 
 # --- module documentation
-for m in cpu_flags_facts; do
+for m in cpu_flags_facts cpu_flags_common; do
   check "doc-$m" "$PY/ansible-doc" "kvm_migration.cpu_flags.$m"
-  contains "doc-$m" "trusted_features" || { failed=$((failed+1)); failures+=("doc-$m-content"); }
+  { contains "doc-$m" "RETURN VALUES" && contains "doc-$m" "OPTIONS"; } || { failed=$((failed+1)); failures+=("doc-$m-content"); }
 done
 check doc-list bash -c "'$PY/ansible-doc' -l kvm_migration.cpu_flags 2>&1 | tee /dev/stderr | grep -q cpu_flags_facts && ! '$PY/ansible-doc' -l kvm_migration.cpu_flags 2>&1 | grep -qi warning"
 
@@ -44,11 +44,21 @@ check gather-second "$PY/ansible-playbook" -i "$INV" playbooks/gather.yml -e cpu
 check gather-idempotent changed_zero "$OUT/gather-second.log"
 check gather-files bash -c "ls '$OUT/facts' | wc -l | grep -qx 7"
 
+# --- the cluster baseline over the six real CPUs
+BASE=(-e '{"cpu_flags_baseline_groups": ["source", "target", "gen3"]}')
+check baseline "$PY/ansible-playbook" -i "$INV" tests/integration/test_baseline.yml "${BASE[@]}" -e cpu_flags_baseline_output_dir="$OUT/report"
+check baseline-second "$PY/ansible-playbook" -i "$INV" playbooks/baseline.yml "${BASE[@]}" -e cpu_flags_baseline_output_dir="$OUT/report"
+check baseline-idempotent changed_zero "$OUT/baseline-second.log"
+check baseline-check "$PY/ansible-playbook" -i "$INV" --check playbooks/baseline.yml "${BASE[@]}" -e cpu_flags_baseline_output_dir="$OUT/report-check"
+check baseline-check-wrote-nothing test ! -e "$OUT/report-check"
+check baseline-blocked "$PY/ansible-playbook" -i "$INV" tests/integration/test_baseline_blocked.yml
+
 # --- Debian 12's ansible-core 2.14
 if [ -x /usr/bin/ansible-playbook ]; then
   check facts-core214 /usr/bin/ansible-playbook -i "$INV" tests/integration/test_facts.yml
   check facts-core214-check /usr/bin/ansible-playbook -i "$INV" --check tests/integration/test_facts.yml
   check bad-input-core214 /usr/bin/ansible-playbook -i localhost, -c local tests/integration/test_bad_input.yml
+  check baseline-core214 /usr/bin/ansible-playbook -i "$INV" tests/integration/test_baseline.yml "${BASE[@]}" -e cpu_flags_baseline_output_dir="$OUT/report214"
 elif [ "${CI:-}" = true ]; then
   failed=$((failed+1)); failures+=("core214-missing"); echo "FAIL Debian ansible-core 2.14 not installed (tests/setup-host.sh)"
 fi
@@ -59,7 +69,7 @@ check ansible-lint "$PY/ansible-lint" --profile production --offline
 # --- the built artifact installs into a fresh path and runs from there
 ART=$OUT/artifact; FRESH=$OUT/fresh-collections
 check build "$PY/ansible-galaxy" collection build --force --output-path "$ART" .
-check artifact-no-go-sources bash -c "! tar tzf '$ART'/*.tar.gz | grep -E '(^|/)(cmd|internal)/|\.go$|go\.mod'"
+check artifact-no-go-sources bash -c "! tar tzf '$ART'/*.tar.gz | grep -E '^(cmd|internal|tests)/|\.go$|go\.(mod|sum)$'"
 check artifact-has-binaries bash -c "tar tzf '$ART'/*.tar.gz | grep -q 'plugins/bin/cpu_flags_facts_linux_amd64'"
 check install env ANSIBLE_COLLECTIONS_PATH="$FRESH" "$PY/ansible-galaxy" collection install --force -p "$FRESH" "$ART"/*.tar.gz
 check facts-from-artifact env ANSIBLE_COLLECTIONS_PATH="$FRESH" "$PY/ansible-playbook" -i "$INV" tests/integration/test_facts.yml

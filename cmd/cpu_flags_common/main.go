@@ -1,0 +1,149 @@
+// Command cpu_flags_common is the controller-side Ansible module that
+// computes the cluster baseline from every hypervisor's cpu_flags facts. See
+// plugins/modules/cpu_flags_common.py for its documentation.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/kvm-migration/cpuflags/internal/ansiblemod"
+	"github.com/kvm-migration/cpuflags/internal/artifacts"
+	"github.com/kvm-migration/cpuflags/internal/clusterrun"
+	"github.com/kvm-migration/cpuflags/internal/hostfacts"
+	"github.com/kvm-migration/cpuflags/internal/modutil"
+)
+
+var spec = ansiblemod.Spec{
+	Name:              "cpu_flags_common",
+	SupportsCheckMode: true,
+	Params: map[string]ansiblemod.Param{
+		"facts":            {Type: ansiblemod.TypeDict, Required: true},
+		"groups":           {Type: ansiblemod.TypeList},
+		"inventory_groups": {Type: ansiblemod.TypeDict},
+		"model":            {Default: ""},
+		"instance":         {Type: ansiblemod.TypeDict},
+		"output_dir":       {Type: ansiblemod.TypePath},
+		"candidates":       {Type: ansiblemod.TypeInt, Default: 5},
+	},
+}
+
+func main() { os.Exit(ansiblemod.Run(spec, os.Args, run)) }
+
+func run(ctx context.Context, m *ansiblemod.Module, r *ansiblemod.Result) error {
+	in := clusterrun.Input{Model: m.Str("model"), Groups: m.List("groups"), Candidates: m.Int("candidates")}
+	hosts, err := hostsFromParams(m.Dict("facts"), in.Groups, m.Dict("inventory_groups"))
+	if err != nil {
+		return err
+	}
+	in.Hosts = hosts
+	if inst := m.Dict("instance"); len(inst) > 0 {
+		f, err := factsFrom(inst)
+		if err != nil {
+			return fmt.Errorf("instance: %w", err)
+		}
+		in.Instance = f
+	}
+	res, err := clusterrun.Compute(in)
+	if err != nil {
+		return err
+	}
+	out, err := modutil.ToMap(res)
+	if err != nil {
+		return err
+	}
+	// The brief's file contents are in the artifacts directory; keep the
+	// facts small enough to read in a job's output.
+	delete(out, "artifacts")
+	r.Facts = map[string]any{"cpu_flags_baseline": out}
+	r.Warnings = append(r.Warnings, res.Warnings...)
+	r.Msg = summary(res.Model, res.ModelSource, len(res.ExtraFlags), len(res.ModelBlockers))
+
+	if dir := m.Path("output_dir"); dir != "" {
+		files, err := clusterrun.Files(res)
+		if err != nil {
+			return err
+		}
+		changed, err := artifacts.Write(dir, files, m.CheckMode)
+		if err != nil {
+			return err
+		}
+		r.Changed = len(changed) > 0
+		r.Set("changed_files", nonNil(changed))
+		r.Set("report", filepath.Join(dir, "report.html"))
+	}
+	return nil
+}
+
+func summary(model, source string, extra, blocked int) string {
+	if model == "" {
+		return "no libvirt CPU model fits every host; see warnings and the report"
+	}
+	s := fmt.Sprintf("%s model %s with %d extra flags", source, model, extra)
+	if blocked > 0 {
+		s += fmt.Sprintf("; BLOCKED on %d hosts (nova-compute would refuse to start there)", blocked)
+	}
+	return s
+}
+
+// hostsFromParams pairs each host's facts with the first of the ordered
+// groups that lists it; hosts in none of them get no group.
+func hostsFromParams(facts map[string]any, order []string, inv map[string]any) ([]clusterrun.Host, error) {
+	groupOf := map[string]string{}
+	for _, g := range order {
+		members, ok := inv[g].([]any)
+		if !ok && inv != nil {
+			return nil, fmt.Errorf("group %q is not in inventory_groups; check groups and the inventory", g)
+		}
+		for _, m := range members {
+			if name, ok := m.(string); ok {
+				if _, seen := groupOf[name]; !seen {
+					groupOf[name] = g
+				}
+			}
+		}
+	}
+	names := make([]string, 0, len(facts))
+	for name := range facts {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var missing []string
+	var hosts []clusterrun.Host
+	for _, name := range names {
+		d, _ := facts[name].(map[string]any)
+		if len(d) == 0 {
+			missing = append(missing, name)
+			continue
+		}
+		f, err := factsFrom(d)
+		if err != nil {
+			return nil, fmt.Errorf("host %s: %w", name, err)
+		}
+		hosts = append(hosts, clusterrun.Host{Name: name, Group: groupOf[name], Facts: f})
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("no cpu_flags facts for %s: run cpu_flags_facts (role cpu_flags_gather) on them first", strings.Join(missing, ", "))
+	}
+	return hosts, nil
+}
+
+func factsFrom(d map[string]any) (*hostfacts.Facts, error) {
+	data, err := json.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("encode facts: %w", err)
+	}
+	return hostfacts.FromJSON(data)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/kvm-migration/cpuflags/internal/artifacts"
+	"github.com/kvm-migration/cpuflags/internal/clusterrun"
+	"github.com/kvm-migration/cpuflags/internal/hostfacts"
+	"github.com/kvm-migration/cpuflags/internal/report"
+)
+
+func cmdCommon(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("common", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	model := fs.String("model", "", "base CPU model to check (default: recommend one)")
+	instance := fs.String("instance", "", "CPU description of a test instance running the base model (step 3)")
+	format := fs.String("format", "json", "output: json, md or html")
+	out := fs.String("out", "", "also write every artifact (flag lists, report.json/md/html) into this directory")
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("%w: give at least one FILE (a captured CPU description or facts JSON)", errUsage)
+	}
+	if !slices.Contains([]string{"json", "md", "html"}, *format) {
+		return fmt.Errorf("%w: --format must be json, md or html, not %q", errUsage, *format)
+	}
+	in := clusterrun.Input{Model: *model}
+	for _, arg := range files {
+		group, path := splitGroup(arg)
+		f, err := hostfacts.Load(ctx, path)
+		if err != nil {
+			return err
+		}
+		in.Hosts = append(in.Hosts, clusterrun.Host{Name: hostName(path), Group: group, Facts: f})
+		if group != "" && !slices.Contains(in.Groups, group) {
+			in.Groups = append(in.Groups, group)
+		}
+	}
+	if *instance != "" {
+		f, err := hostfacts.Load(ctx, *instance)
+		if err != nil {
+			return fmt.Errorf("--instance: %w", err)
+		}
+		in.Instance = f
+	}
+	res, err := clusterrun.Compute(in)
+	if err != nil {
+		return err
+	}
+	if *out != "" {
+		files, err := clusterrun.Files(res)
+		if err != nil {
+			return err
+		}
+		if _, err := artifacts.Write(*out, files, false); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "cpuflags common: artifacts in %s (report: %s/report.html)\n", *out, strings.TrimRight(*out, "/"))
+	}
+	switch *format {
+	case "md":
+		_, err = stdout.Write(report.Markdown(res))
+	case "html":
+		_, err = stdout.Write(report.HTML(res))
+	default:
+		var js []byte
+		js, err = report.JSON(res)
+		if err == nil {
+			_, err = stdout.Write(js)
+		}
+	}
+	return err
+}
+
+// splitGroup reads "GROUP=PATH"; a plain path (or one whose prefix contains
+// a slash, or an existing file literally named so) has no group.
+func splitGroup(arg string) (group, path string) {
+	g, p, ok := strings.Cut(arg, "=")
+	if !ok || g == "" || strings.ContainsRune(g, '/') {
+		return "", arg
+	}
+	if _, err := os.Stat(arg); err == nil {
+		return "", arg
+	}
+	return g, p
+}

@@ -1,0 +1,143 @@
+package baseline
+
+import "github.com/kvm-migration/cpuflags/internal/featnames"
+
+// Model sources: where Result.Model came from.
+const (
+	// ModelRequested means the operator named the model.
+	ModelRequested = "requested"
+	// ModelRecommended means Compute chose the model.
+	ModelRecommended = "recommended"
+	// ModelNone means no catalog model fits the cluster (Result.Model is "").
+	ModelNone = "none"
+)
+
+// HostSummary is one host as the result reports it.
+type HostSummary struct {
+	Name      string `json:"name"`
+	Group     string `json:"group,omitempty"`
+	Vendor    string `json:"vendor"`
+	ModelName string `json:"model_name,omitempty"`
+	// View is the view its Features came from: "libvirt" or "cpuinfo".
+	View string `json:"view"`
+	// FeatureCount is the number of trusted libvirt features of the host.
+	FeatureCount int `json:"feature_count"`
+	// LinuxFlagCount is the number of Linux flags of the host.
+	LinuxFlagCount int `json:"linux_flag_count"`
+	// Unique lists the features only this host has (every other host lacks
+	// them); empty for a single-host cluster.
+	Unique []string `json:"unique,omitempty"`
+}
+
+// Candidate is one catalog model considered as the base model.
+type Candidate struct {
+	Model  string `json:"model"`
+	Vendor string `json:"vendor,omitempty"`
+	// Fits is true when every feature of the model is in the common set.
+	Fits bool `json:"fits"`
+	// Lacking lists the model's features outside the common set (when !Fits).
+	Lacking []string `json:"lacking,omitempty"`
+	// ExtraCount is how many extra flags the model would leave.
+	ExtraCount int `json:"extra_count"`
+	// UsableEverywhere is true when libvirt reported the model usable on every
+	// host that reported usability; UsableUnknown counts the hosts that did not.
+	UsableEverywhere bool `json:"usable_everywhere"`
+	UsableUnknown    int  `json:"usable_unknown,omitempty"`
+	// NotUsableOn lists the hosts whose libvirt reported the model not usable.
+	NotUsableOn []string `json:"not_usable_on,omitempty"`
+	Deprecated  bool     `json:"deprecated,omitempty"`
+	// Versioned is true for libvirt's versioned models (x86_X-vN.xml,
+	// decode guest='off'), which libvirt before 10.x does not define.
+	Versioned bool `json:"versioned,omitempty"`
+	// Blockers maps each host that cannot run the model to the features it
+	// lacks (set when !Fits).
+	Blockers map[string][]string `json:"blockers,omitempty"`
+	// AliasOf is the canonical model when this one is an alias (e.g. -v1).
+	AliasOf string `json:"alias_of,omitempty"`
+	// Reason is a sentence explaining the rank.
+	Reason string `json:"reason"`
+}
+
+// GroupFlags is the exact intersection of one inventory group's Linux flags.
+type GroupFlags struct {
+	Group string   `json:"group"`
+	Hosts []string `json:"hosts"`
+	// Flags is the sorted exact intersection, in Linux names.
+	Flags []string `json:"flags"`
+}
+
+// Artifacts is the content of the brief's files (Linux names, one per line,
+// sorted). File names are the keys of Files.
+type Artifacts struct {
+	// Files maps the brief's file name (e.g. "source.flags-lscpu.sorted",
+	// "source-to-target.common.flags.list", "final-common.flags.list") to
+	// its lines.
+	Files map[string][]string `json:"files"`
+	// SourceGroup is the group whose hosts make source.flags-lscpu.sorted;
+	// TargetGroups are the groups whose hosts together make
+	// target.flags-lscpu.sorted.
+	SourceGroup  string   `json:"source_group"`
+	TargetGroups []string `json:"target_groups,omitempty"`
+}
+
+// Result is what Compute returns: the common set, the base model, the extra
+// flags in every form operators need, and why.
+type Result struct {
+	Hosts   []HostSummary `json:"hosts"`
+	Vendors []string      `json:"vendors"`
+	// MixedVendor is true when the hosts are not all of one vendor.
+	MixedVendor bool `json:"mixed_vendor"`
+
+	// Common is the exact intersection of the hosts' trusted features, in
+	// libvirt names, sorted.
+	Common []string `json:"common"`
+	// Missing maps every feature some host has but not every host to the
+	// sorted names of the hosts lacking it.
+	Missing map[string][]string `json:"missing"`
+
+	// Model is the base model ("" when none fits).
+	Model       string `json:"model"`
+	ModelSource string `json:"model_source"`
+	// ModelFeatures is the base model's CPUID feature set (libvirt names).
+	ModelFeatures []string `json:"model_features,omitempty"`
+	// ModelBlockers maps each host on which the base model cannot run to the
+	// model features that host lacks (or that libvirt reported as blockers).
+	// Non-empty means nova-compute refuses to start there.
+	ModelBlockers map[string][]string `json:"model_blockers"`
+	// Candidates are the ranked models considered (top N), best first.
+	Candidates []Candidate `json:"candidates,omitempty"`
+
+	// ExtraFlags is Common − model features (− the instance's features when
+	// given) − excluded, sorted: cpu_model_extra_flags.
+	ExtraFlags []string `json:"extra_flags"`
+	// Excluded maps each common feature (libvirt name) left out of
+	// ExtraFlags, other than the model's own, to why.
+	Excluded map[string]featnames.Exclusion `json:"excluded"`
+	// ExcludedLinux maps each Linux flag common to all hosts that has no
+	// libvirt feature for a guest (constant_tsc, nopl, ...) to why; these
+	// are the names the manual procedure would wrongly write to nova.conf.
+	ExcludedLinux map[string]featnames.Exclusion `json:"excluded_linux"`
+	// InstanceFlags are the test instance's features that were subtracted.
+	InstanceFlags []string `json:"instance_flags,omitempty"`
+
+	Warnings []string `json:"warnings"`
+
+	// NovaConf is the [libvirt] snippet for nova.conf.
+	NovaConf string `json:"nova_conf"`
+	// LibvirtXML is a libvirt domain <cpu> element.
+	LibvirtXML string `json:"libvirt_xml"`
+	// QEMUCPU is the argument of QEMU's -cpu.
+	QEMUCPU string `json:"qemu_cpu"`
+
+	// Groups maps an inventory group name to its Linux-flag intersection.
+	Groups map[string]GroupFlags `json:"groups,omitempty"`
+	// SourceToTarget is the exact intersection of all hosts' Linux flags.
+	SourceToTarget []string `json:"source_to_target"`
+	// FinalCommon is SourceToTarget minus the instance's Linux flags.
+	FinalCommon []string `json:"final_common"`
+	// Artifacts is the brief's files' content.
+	Artifacts Artifacts `json:"artifacts"`
+
+	// Explanation holds sentences for the report, in order.
+	Explanation []string `json:"explanation"`
+}

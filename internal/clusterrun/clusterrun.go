@@ -1,0 +1,80 @@
+// Package clusterrun turns the facts of many hosts into the cluster baseline
+// and its files. The cpu_flags_common module and `cpuflags common` share it.
+package clusterrun
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/kvm-migration/cpuflags/internal/artifacts"
+	"github.com/kvm-migration/cpuflags/internal/baseline"
+	"github.com/kvm-migration/cpuflags/internal/hostfacts"
+	"github.com/kvm-migration/cpuflags/internal/report"
+)
+
+// Host is one hypervisor's facts with its inventory name and group.
+type Host struct {
+	Name  string
+	Group string
+	Facts *hostfacts.Facts
+}
+
+// Input is what the baseline is computed from.
+type Input struct {
+	Hosts      []Host
+	Instance   *hostfacts.Facts // the test instance running the base model (optional)
+	Model      string           // "" recommends one
+	Groups     []string         // group order: the first is the source
+	Candidates int
+}
+
+// Compute builds the accumulator and computes the result.
+func Compute(in Input) (*baseline.Result, error) {
+	if len(in.Hosts) == 0 {
+		return nil, fmt.Errorf("no hosts: give the facts of at least one hypervisor")
+	}
+	acc := &baseline.Accumulator{}
+	for _, h := range in.Hosts {
+		if h.Facts == nil {
+			return nil, fmt.Errorf("host %s has no facts; run cpu_flags_facts on it first", h.Name)
+		}
+		if err := acc.Add(baseline.HostFromFacts(h.Name, h.Group, h.Facts)); err != nil {
+			return nil, err
+		}
+	}
+	req := baseline.Request{Model: in.Model, Groups: in.Groups, Candidates: in.Candidates}
+	if in.Instance != nil {
+		inst := baseline.HostFromFacts("instance", "", in.Instance)
+		req.Instance = &inst
+	}
+	return baseline.Compute(acc, req)
+}
+
+// Files renders every artifact of a result: the manual procedure's flag
+// lists (computed exactly) and report.json, report.md and report.html.
+func Files(r *baseline.Result) ([]artifacts.File, error) {
+	var files []artifacts.File
+	names := make([]string, 0, len(r.Artifacts.Files))
+	for name := range r.Artifacts.Files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		files = append(files, artifacts.File{Name: name, Content: artifacts.Lines(r.Artifacts.Files[name])})
+	}
+	files = append(files,
+		artifacts.File{Name: "extra-flags.libvirt.list", Content: artifacts.Lines(r.ExtraFlags)},
+		artifacts.File{Name: "nova.conf.snippet", Content: []byte(strings.TrimRight(r.NovaConf, "\n") + "\n")},
+	)
+	js, err := report.JSON(r)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files,
+		artifacts.File{Name: "report.json", Content: js},
+		artifacts.File{Name: "report.md", Content: report.Markdown(r)},
+		artifacts.File{Name: "report.html", Content: report.HTML(r)},
+	)
+	return files, nil
+}

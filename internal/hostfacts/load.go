@@ -1,0 +1,64 @@
+package hostfacts
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+)
+
+// Load reads one host's facts from path: either a facts JSON document (what
+// cpu_flags_facts, the gather role's output directory or `cpuflags facts`
+// wrote) or a captured CPU description, which is then parsed without
+// asking libvirt (the file describes another host).
+func Load(ctx context.Context, path string) (*Facts, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if f, ok, err := decodeFacts(data); ok {
+		if err != nil {
+			return nil, fmt.Errorf("%s looks like cpu_flags facts JSON but does not decode: %w", path, err)
+		}
+		return f, nil
+	}
+	return Gather(ctx, Options{Src: path, Libvirt: LibvirtNever})
+}
+
+// FromJSON decodes facts from their JSON form (as found in
+// ansible_facts.cpu_flags) and checks they carry what the baseline needs.
+func FromJSON(data []byte) (*Facts, error) {
+	f, ok, err := decodeFacts(data)
+	if !ok {
+		return nil, fmt.Errorf("not cpu_flags facts: no trusted_view/linux_flags keys; pass ansible_facts.cpu_flags from cpu_flags_facts")
+	}
+	return f, err
+}
+
+func decodeFacts(data []byte) (*Facts, bool, error) {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil, false, nil
+	}
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(trimmed, &probe) != nil {
+		return nil, false, nil
+	}
+	_, hasView := probe["trusted_view"]
+	_, hasFlags := probe["linux_flags"]
+	if !hasView || !hasFlags {
+		return nil, false, nil
+	}
+	var f Facts
+	if err := json.Unmarshal(trimmed, &f); err != nil {
+		return nil, true, err
+	}
+	if f.TrustedView != ViewLibvirt && f.TrustedView != ViewCPUInfo {
+		return nil, true, fmt.Errorf("trusted_view is %q, want %q or %q", f.TrustedView, ViewLibvirt, ViewCPUInfo)
+	}
+	if len(f.TrustedFeatures) == 0 && len(f.Features) == 0 {
+		return nil, true, fmt.Errorf("no features: neither trusted_features nor features is set")
+	}
+	return &f, true, nil
+}

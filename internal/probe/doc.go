@@ -1,0 +1,19 @@
+// Package probe decides which CPU flags nova-compute accepts on this host for
+// a base CPU model, and says for each rejected flag why, in Nova's or
+// libvirt's own words.
+//
+// A Prober answers one Trial (a base model plus a set of flags): the
+// LibvirtProber asks libvirt the question nova-compute asks at start-up
+// (compareCPU up to Zed, compareHypervisorCPU from 2023.1) without touching
+// anything; the NovaProber writes the trial into nova.conf, restarts
+// nova-compute and watches whether it survives its CPU check; external
+// probers (go-plugin executables) are reached through the plugin host with
+// an ExecProber. Strategies (OneByOne, Bisect, Predict, Auto) decide which
+// trials to ask.
+//
+// Run drives a whole probe safely: before the first edit it writes a backup
+// and a journal next to nova.conf and holds a lock that a detached watchdog
+// waits on; if the module process dies with the journal still present, the
+// watchdog restores the backup and restarts nova-compute. A stale journal
+// found at start (watchdog dead too) is recovered before anything else.
+package probe

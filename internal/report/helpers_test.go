@@ -1,0 +1,126 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/kvm-migration/cpuflags/internal/baseline"
+	"github.com/kvm-migration/cpuflags/internal/cpuinfo"
+	"github.com/kvm-migration/cpuflags/internal/featnames"
+	"github.com/kvm-migration/cpuflags/internal/hostfacts"
+	"github.com/kvm-migration/cpuflags/internal/refdata"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// sampleHosts are three real hypervisors from the reference samples: two
+// Intel generations and one AMD, in a source and a target group.
+var sampleHosts = []struct{ file, name, group string }{
+	{"intel-xeon-e5-2690v4-broadwell-ep.cpuinfo", "hv-bdw-01", "source"},
+	{"intel-xeon-gold-6230-cascadelake.cpuinfo", "hv-clx-01", "target"},
+	{"amd-epyc-7742-rome.lscpu", "hv-rome-01", "target"},
+}
+
+// sampleResult computes the baseline of the three sample hosts with the
+// product's own path (cpuinfo → hostfacts → baseline).
+func sampleResult(t testing.TB, req baseline.Request) *baseline.Result {
+	t.Helper()
+	var hosts []baseline.Host
+	for _, s := range sampleHosts {
+		cpu, err := cpuinfo.ReadFile(refdata.Path(t, "samples", s.file), "")
+		if err != nil {
+			t.Fatalf("read sample %s: %v", s.file, err)
+		}
+		f := hostfacts.FromCPU(s.file, cpu, featnames.Builtin())
+		hosts = append(hosts, baseline.HostFromFacts(s.name, s.group, f))
+	}
+	a, err := baseline.NewAccumulator(hosts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := baseline.Compute(a, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// golden compares got with testdata/name, rewriting it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/report -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the rendered output (-want +got); review and run with -update if intended:\n%s",
+			path, cmp.Diff(string(want), string(got)))
+	}
+}
+
+// voidElements never have an end tag in HTML.
+var voidElements = map[string]bool{"meta": true, "br": true, "input": true, "hr": true, "img": true, "link": true, "wbr": true, "col": true}
+
+// checkBalanced parses page with encoding/xml in its lenient HTML mode and
+// checks that every non-void element is closed, in order.
+func checkBalanced(page []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(page))
+	d.Strict = false
+	d.Entity = xml.HTMLEntity
+	var stack []string
+	for {
+		tok, err := d.RawToken() // Token would silently repair crossed end tags
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			line, _ := d.InputPos()
+			return fmt.Errorf("line %d: %w", line, err)
+		}
+		switch e := tok.(type) {
+		case xml.StartElement:
+			if !voidElements[e.Name.Local] {
+				stack = append(stack, e.Name.Local)
+			}
+		case xml.EndElement:
+			if voidElements[e.Name.Local] {
+				continue
+			}
+			if len(stack) == 0 || stack[len(stack)-1] != e.Name.Local {
+				line, _ := d.InputPos()
+				return fmt.Errorf("line %d: </%s> does not close <%s> (open: %s)", line, e.Name.Local, last(stack), strings.Join(stack, " > "))
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if len(stack) != 0 {
+		return fmt.Errorf("unclosed elements at the end: %s", strings.Join(stack, " > "))
+	}
+	return nil
+}
+
+func last(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[len(s)-1]
+}

@@ -1,0 +1,152 @@
+# -*- coding: utf-8 -*-
+# Copyright: cpu_flags maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file holds only the documentation. The module is a Go program
+# (cmd/cpu_flags_common) run by the action plugin of the same name, which picks
+# the binary built for the target's platform.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: cpu_flags_common
+short_description: Compute the CPU model and extra flags every hypervisor of a cluster can share
+version_added: 0.1.0
+description:
+  - Takes the C(cpu_flags) facts of every hypervisor (from M(kvm_migration.cpu_flags.cpu_flags_facts))
+    and computes the exact intersection of their trusted libvirt features, and for every feature
+    that did not survive, which hosts lack it.
+  - Checks the base model the operator names against every host and names the features that block
+    it per host (nova-compute refuses to start on such a host), or recommends the model whose features
+    are all common and which leaves the fewest extra flags, preferring models libvirt reports usable
+    everywhere and names every libvirt version knows.
+  - Extra flags are the common features minus the model's, minus the test instance's when given,
+    minus anything that must not be given to a migrating guest (not migratable, host-only, vmx-*
+    controls), each exclusion with its reason.
+  - Mixed AMD and Intel clusters get a model that works on both vendors, or a clear statement that
+    none does, with the vendor-specific caveats.
+  - Writes the manual procedure's files (computed exactly), C(report.json), C(report.md) and a
+    self-contained C(report.html) with a host by feature matrix when O(output_dir) is given. Only files
+    whose content changes are written, so a second run changes nothing.
+  - "Runs on the controller; use C(delegate_to: localhost) and C(run_once: true)."
+author:
+  - cpu_flags maintainers (@kvm-migration)
+options:
+  facts:
+    description:
+      - Host name to its C(cpu_flags) facts, for every hypervisor of the cluster.
+    type: dict
+    required: true
+  groups:
+    description:
+      - Inventory group names in order. The first is the source, the others together the target of
+        the manual procedure's files. Each host belongs to the first listed group that contains it.
+    type: list
+    elements: str
+  inventory_groups:
+    description:
+      - Group name to its host names (usually C(groups) restricted to O(groups)).
+    type: dict
+  model:
+    description:
+      - Base CPU model to check (libvirt name, case-insensitive). Empty recommends one.
+    type: str
+    default: ""
+  instance:
+    description:
+      - C(cpu_flags) facts of a test instance running the base model (the manual procedure's step 3).
+        Its features are subtracted from the extra flags.
+    type: dict
+  output_dir:
+    description:
+      - Controller directory for the artifacts. Created when missing.
+    type: path
+  candidates:
+    description:
+      - How many candidate models the result lists with their reasons.
+    type: int
+    default: 5
+notes:
+  - Supports check mode (reports which files would change) but not diff mode.
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  facts:
+    support: full
+seealso:
+  - module: kvm_migration.cpu_flags.cpu_flags_facts
+"""
+
+EXAMPLES = r"""
+- name: Compute the cluster baseline
+  kvm_migration.cpu_flags.cpu_flags_common:
+    facts: "{{ dict(hosts | zip(hosts | map('extract', hostvars, ['ansible_facts', 'cpu_flags']))) }}"
+    groups: [source, target]
+    inventory_groups: "{{ {'source': groups['source'], 'target': groups['target']} }}"
+    output_dir: /var/tmp/cpu_flags_report
+  vars:
+    hosts: "{{ groups['source'] + groups['target'] }}"
+  delegate_to: localhost
+  run_once: true
+"""
+
+RETURN = r"""
+ansible_facts:
+  description: The baseline.
+  returned: always
+  type: dict
+  contains:
+    cpu_flags_baseline:
+      description: The cluster's common features, base model, blockers, extra flags and reasons.
+      type: dict
+      contains:
+        common:
+          description: libvirt features every host has.
+          type: list
+          elements: str
+        missing:
+          description: Each feature some host lacks, mapped to the hosts lacking it.
+          type: dict
+        model:
+          description: The base model, empty when none fits.
+          type: str
+          sample: Broadwell-IBRS
+        model_source:
+          description: C(requested), C(recommended) or C(none).
+          type: str
+        model_blockers:
+          description: Host to the model features it lacks. Non-empty means nova-compute would refuse to start there.
+          type: dict
+        extra_flags:
+          description: The value of C(cpu_model_extra_flags).
+          type: list
+          elements: str
+        excluded:
+          description: Common features left out of the extra flags, with reasons.
+          type: dict
+        warnings:
+          description: Things to know before rolling out.
+          type: list
+          elements: str
+        nova_conf:
+          description: The C([libvirt]) snippet for nova.conf.
+          type: str
+        libvirt_xml:
+          description: A libvirt domain C(<cpu>) element.
+          type: str
+        qemu_cpu:
+          description: The argument of QEMU's C(-cpu).
+          type: str
+changed_files:
+  description: Artifacts written (or that would be, in check mode).
+  returned: when output_dir is given
+  type: list
+  elements: str
+report:
+  description: Path of report.html.
+  returned: when output_dir is given
+  type: str
+"""
