@@ -10,7 +10,15 @@ export ANSIBLE_COLLECTIONS_PATH=$PWD/.ansible/collections
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
 OUT=${CPUFLAGS_DEMO_OUT:-$PWD/demo-output}
 mkdir -p "$OUT"
-.venv/bin/ansible-playbook -i examples/demo/inventory.yml playbooks/gather.yml \
-  -e cpu_flags_gather_output_dir="$OUT/facts"
+INV=examples/demo/inventory.yml
+# 1. Every hypervisor's CPU facts (the six captures and this machine, live).
+.venv/bin/ansible-playbook -i "$INV" playbooks/gather.yml -e cpu_flags_gather_output_dir="$OUT/facts"
+# 2. What the six real hypervisors (Intel Broadwell, Cascade Lake, Sapphire
+#    Rapids; AMD Rome, Milan, Genoa) can share, with the reports.
+.venv/bin/ansible-playbook -i "$INV" playbooks/baseline.yml \
+  -e '{"cpu_flags_baseline_groups": ["source", "target", "gen3"]}' \
+  -e cpu_flags_baseline_output_dir="$OUT/report"
 echo
-echo "demo: per-host facts in $OUT/facts/"
+echo "demo: per-host facts:  $OUT/facts/"
+echo "demo: nova.conf:       $OUT/report/nova.conf.snippet"
+echo "demo: report:          $OUT/report/report.html"

@@ -65,10 +65,13 @@ func TestKilledModuleIsRecovered(t *testing.T) {
 	if stdout.Len() != 0 {
 		t.Errorf("a killed module printed %q", stdout.String())
 	}
-	// The watchdog restores, restarts (1 s delay) and removes the journal.
+	// The watchdog restores, restarts (1 s delay), removes the journal and
+	// then, still holding the probe lock, writes its report.
 	deadline = time.Now().Add(30 * time.Second)
 	for {
-		if _, err := os.Stat(journal); os.IsNotExist(err) {
+		_, jerr := os.Stat(journal)
+		_, rerr := os.Stat(conf + ".cpuflags-probe.recovered.json")
+		if os.IsNotExist(jerr) && rerr == nil {
 			break
 		}
 		if time.Now().After(deadline) {

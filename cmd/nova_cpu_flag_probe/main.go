@@ -26,9 +26,13 @@ import (
 var spec = ansiblemod.Spec{
 	Name:              "nova_cpu_flag_probe",
 	SupportsCheckMode: true,
+	RequiredIf:        []ansiblemod.RequiredIf{{Param: "mode", Value: modeProbe, Requires: []string{"model", "candidates"}}},
 	Params: map[string]ansiblemod.Param{
-		"model":              {Required: true},
-		"candidates":         {Type: ansiblemod.TypeList, Required: true, Aliases: []string{"flags"}},
+		"mode":               {Default: modeProbe, Choices: []string{modeProbe, modeVerify, modeRestore}},
+		"model":              {},
+		"candidates":         {Type: ansiblemod.TypeList, Aliases: []string{"flags"}},
+		"require_all":        {Type: ansiblemod.TypeBool, Default: false},
+		"backup":             {Type: ansiblemod.TypePath},
 		"strategy":           {Default: "auto"},
 		"apply":              {Type: ansiblemod.TypeBool, Default: false},
 		"nova_conf":          {Type: ansiblemod.TypePath, Default: "/etc/nova/nova.conf"},
@@ -144,6 +148,12 @@ func run(ctx context.Context, m *ansiblemod.Module, r *ansiblemod.Result) error 
 	if err != nil {
 		return err
 	}
+	switch m.Str("mode") {
+	case modeVerify:
+		return runVerify(ctx, m, r, svc)
+	case modeRestore:
+		return runRestore(ctx, m, r, svc)
+	}
 	strategy := m.Str("strategy")
 	if !strings.HasPrefix(strategy, probe.PluginPrefix) {
 		ok := false
@@ -173,7 +183,8 @@ func run(ctx context.Context, m *ansiblemod.Module, r *ansiblemod.Result) error 
 	}
 	opts := probe.Options{
 		Model: m.Str("model"), Candidates: m.List("candidates"), Strategy: strategy, Apply: m.Bool("apply"),
-		CheckMode: m.CheckMode, ConfPath: conf, ExtraConfigFiles: extra, Service: svc, Check: check, LibvirtURI: uri,
+		RequireAll: m.Bool("require_all"),
+		CheckMode:  m.CheckMode, ConfPath: conf, ExtraConfigFiles: extra, Service: svc, Check: check, LibvirtURI: uri,
 		Timeout: time.Duration(m.Int("timeout")) * time.Second,
 		Wait:    novaservice.WaitOptions{Grace: time.Duration(m.Float("accept_grace") * float64(time.Second))},
 		Spawn: func(journal string) error {

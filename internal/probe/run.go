@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,10 @@ type Options struct {
 	// Apply writes the accepted flags and leaves nova-compute running on them;
 	// otherwise the original nova.conf is restored.
 	Apply bool
+	// RequireAll applies only when every candidate is accepted; otherwise the
+	// original nova.conf is restored and Run fails naming the refused flags.
+	// A rollout uses it: every host must end with the same flags.
+	RequireAll bool
 	// CheckMode changes nothing: only the non-restarting predictor is asked.
 	CheckMode bool
 	// ConfPath is nova.conf.
@@ -296,7 +301,8 @@ func fill(rep *Report, d *Decision, given map[string]string) {
 // finish writes the final nova.conf and makes sure nova-compute runs on it.
 func finish(ctx context.Context, o Options, rep *Report, guard *Guard, nova *NovaProber, original []byte, arm func() error) error {
 	target := original
-	if o.Apply {
+	refusedAll := o.Apply && o.RequireAll && len(rep.Rejected) > 0
+	if o.Apply && !refusedAll {
 		var err error
 		if target, err = RenderCPU(original, o.Model, rep.Accepted); err != nil {
 			return rollback(ctx, rep, guard, nova, original, err)
@@ -342,7 +348,19 @@ func finish(ctx context.Context, o Options, rep *Report, guard *Guard, nova *Nov
 			os.Remove(j.Backup)
 		}
 	}
-	return guard.Disarm()
+	if err := guard.Disarm(); err != nil {
+		return err
+	}
+	if refusedAll {
+		names := make([]string, 0, len(rep.Rejected))
+		for name := range rep.Rejected {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		return fmt.Errorf("require_all: nova-compute here refuses %s, so the cluster's flags were not applied; nova.conf is unchanged and nova-compute runs on it",
+			strings.Join(names, ", "))
+	}
+	return nil
 }
 
 // rollback restores the original nova.conf and restarts nova-compute when

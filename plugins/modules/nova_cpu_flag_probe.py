@@ -33,15 +33,23 @@ description:
 author:
   - cpu_flags maintainers (@kvm-migration)
 options:
-  model:
-    description: Base CPU model written to C(cpu_models), e.g. C(Westmere).
+  mode:
+    description:
+      - V(probe) decides on O(candidates) (and with O(apply) writes the result).
+      - V(verify) checks that nova-compute runs and stays up for O(accept_grace) seconds, and that no
+        probe journal was left behind (the rollout role's handler).
+      - V(restore) recovers a journal a dead probe left, puts O(backup) back when nova.conf differs from
+        it, restarts nova-compute and waits until it accepts the configuration (the rollout role's rescue).
     type: str
-    required: true
+    choices: [probe, verify, restore]
+    default: probe
+  model:
+    description: Base CPU model written to C(cpu_models), e.g. C(Westmere). Required with O(mode=probe).
+    type: str
   candidates:
     description: Flags to decide on (libvirt, Linux or QEMU names; optional C(+)/C(-) prefix).
     type: list
     elements: str
-    required: true
     aliases: [flags]
   strategy:
     description:
@@ -63,6 +71,16 @@ options:
       - When false, the original nova.conf is restored and nova-compute restarted on it if it was restarted.
     type: bool
     default: false
+  require_all:
+    description:
+      - With O(apply), apply only when every candidate is accepted. Otherwise nova.conf stays as it was,
+        nova-compute runs on it, and the task fails naming the refused flags. A rollout uses it, because
+        every host must end with the same flags or live migration breaks between them.
+    type: bool
+    default: false
+  backup:
+    description: With O(mode=restore), the backup of nova.conf to put back (the C(backup) an applying run returned).
+    type: path
   nova_conf:
     description: nova.conf to edit.
     type: path

@@ -1,6 +1,10 @@
 #!/bin/bash
-# run.sh: the rig suite (needs root and `tests/rig/nova-rig.sh up`).
-set -euo pipefail
+# run.sh: the rig suite (needs root and `tests/rig/nova-rig.sh up`): the
+# module against the real nova-compute (Go tests), then the rollout role and
+# playbook with ansible-playbook.
+set -uo pipefail
 cd "$(dirname "$0")/../.."
 bash tests/rig/nova-rig.sh status
-CPUFLAGS_RIG=1 go test -count=1 -v -timeout 30m ./tests/nova/ "$@"
+CPUFLAGS_RIG=1 go test -count=1 -v -timeout 30m ./tests/nova/ "$@"; rc=$?
+bash tests/nova/rollout.sh || rc=1
+exit $rc

@@ -24,7 +24,7 @@ PLACEMENT_URL=http://127.0.0.1:8778
 # Logged by ComputeManager.init_host after driver.init_host (which runs the CPU check).
 READY_MARKER='Looking for unclaimed instances stuck in BUILDING status'
 PACKAGES=(nova-compute nova-conductor placement-api python3-placement rabbitmq-server
-	libvirt-daemon-system qemu-system-x86)
+	libvirt-daemon-system qemu-system-x86 socat)
 
 log() { printf 'nova-rig: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
