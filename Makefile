@@ -29,7 +29,7 @@ HELPER_BINS  := plugins/bin/cpuflags-prober-host_linux_amd64
 GO_SOURCES   := $(shell find cmd internal -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 
 .PHONY: all build modules cli venv collection-link generate test test-go test-ansible lint \
-        sanity demo bench fuzz collection clean test-nova rig-up rig-down sizes bench-nova
+        sanity demo bench fuzz collection clean test-nova rig-up rig-down sizes bench-nova test-molecule
 
 all: build
 
@@ -76,7 +76,7 @@ $(VENV)/.done: requirements-dev.txt
 generate:
 	$(GO) generate ./...
 
-test: test-go test-ansible ## the README's test command
+test: test-go test-ansible test-molecule ## the README's test command
 
 test-go:
 	@test -z "$$(gofmt -l cmd internal)" || { echo "gofmt needed:"; gofmt -l cmd internal; exit 1; }
@@ -87,6 +87,9 @@ test-go:
 
 test-ansible: build venv
 	bash tests/integration/run.sh
+
+test-molecule: build venv ## molecule scenario default (gather, baseline, rollout in check mode, verify)
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY)/molecule test -s default
 
 lint: build venv
 	$(PY)/ansible-lint --profile production

@@ -18,6 +18,11 @@ INV=examples/demo/inventory.yml
 .venv/bin/ansible-playbook -i "$INV" playbooks/baseline.yml \
   -e '{"cpu_flags_baseline_groups": ["source", "target", "gen3"]}' \
   -e cpu_flags_baseline_output_dir="$OUT/report"
+# 3. The nova.conf change each hypervisor would get, in check mode (nothing
+#    is written or restarted): the rollout of the reviewed report.json.
+.venv/bin/ansible-playbook -i "$INV" playbooks/rollout.yml --check --diff \
+  -e cpu_flags_hosts=source:target:gen3 -e @examples/demo/rollout-check.yml \
+  -e cpu_flags_rollout_report="$OUT/report/report.json"
 echo
 echo "demo: per-host facts:  $OUT/facts/"
 echo "demo: nova.conf:       $OUT/report/nova.conf.snippet"

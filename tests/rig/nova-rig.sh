@@ -317,6 +317,9 @@ up_compute() {
 	if compute_alive && rabbitmqctl -q list_queues name 2>/dev/null | grep -qx "compute.$RIG_HOST"; then
 		log "nova-compute already running (pid $(compute_pid))"; return
 	fi
+	# Whatever runs without a pid file (left by a killed session) reads an
+	# unknown configuration: replace it.
+	compute_alive || down_compute
 	local off=0
 	[ -e "$NOVA_LOG" ] && off=$(stat -c %s "$NOVA_LOG")
 	service nova-compute start >/dev/null
@@ -333,6 +336,14 @@ up_compute() {
 }
 down_compute() {
 	if compute_alive; then service nova-compute stop >/dev/null || true; log "stopped nova-compute"; fi
+	# A nova-compute whose pid file was lost (a restart racing a stop) is
+	# still the rig's: stop it too, so that no process outlives `down`.
+	if pgrep -f '^/usr/bin/python3 /usr/bin/nova-compute' >/dev/null; then
+		pkill -TERM -f '^/usr/bin/python3 /usr/bin/nova-compute' || true
+		for _ in $(seq 1 40); do pgrep -f '^/usr/bin/python3 /usr/bin/nova-compute' >/dev/null || break; sleep 0.25; done
+		pkill -KILL -f '^/usr/bin/python3 /usr/bin/nova-compute' || true
+		log "stopped a nova-compute without pid file"
+	fi
 }
 
 # ---------------------------------------------------------------- commands
