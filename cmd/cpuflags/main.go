@@ -4,6 +4,7 @@
 //
 //	cpuflags facts [--format F] [--libvirt auto|always|never] [FILE...]
 //	cpuflags common [--model M] [--instance FILE] [--format json|md|html] [--out DIR] [GROUP=]FILE...
+//	cpuflags migrate-test --cpu DEF [--target-cpu DEF] [--accel tcg|kvm] [--target-accel tcg|kvm]
 //	cpuflags version
 package main
 
@@ -33,6 +34,11 @@ commands:
            features, who lacks what, the base model and its blockers, the
            extra flags for nova.conf; FILE is a captured CPU description or a
            facts JSON file, optionally prefixed GROUP= (source=a target=b)
+  migrate-test
+           live-migrate a small guest between two local QEMU processes over
+           loopback, both with -cpu DEF,enforce (--cpu DEF, --target-cpu DEF,
+           --accel/--target-accel tcg|kvm); prints the result as JSON and
+           fails when not migrated (a side refused, or the target lacks flags)
   version  print the version
 
 Run 'cpuflags COMMAND -h' for the options of a command.
@@ -63,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdFacts(ctx, args[1:], stdout, stderr)
 	case "common":
 		err = cmdCommon(ctx, args[1:], stdout, stderr)
+	case "migrate-test":
+		err = cmdMigrateTest(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "cpuflags", version)
 	case "help", "-h", "--help":

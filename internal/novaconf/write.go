@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -112,17 +113,26 @@ func Restore(path, backupPath string) error {
 	if err != nil {
 		return fmt.Errorf("restore %s from %s: %w", path, backupPath, err)
 	}
-	meta, err := statMeta(fi)
-	if err != nil {
-		return fmt.Errorf("restore %s from %s: %w", path, backupPath, err)
-	}
 	real := path
 	if r, err := filepath.EvalSymlinks(path); err == nil {
 		real = r
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("restore %s: %w", path, err)
 	}
-	if _, err := replaceFile(real, data, meta, readXattrs(backupPath)); err != nil {
+	// Our own backups (BackupSuffix) carry the original's owner, group and
+	// mode, so restoring them restores those too. A copy someone else made
+	// (cp as root, a configuration tool) gives back only its content: the
+	// file keeps its own owner, group and mode, so nova-compute can still
+	// read it.
+	metaFrom, xattrFrom := fi, backupPath
+	if cur, err := os.Stat(real); err == nil && !strings.HasSuffix(backupPath, BackupSuffix) {
+		metaFrom, xattrFrom = cur, real
+	}
+	meta, err := statMeta(metaFrom)
+	if err != nil {
+		return fmt.Errorf("restore %s from %s: %w", path, backupPath, err)
+	}
+	if _, err := replaceFile(real, data, meta, readXattrs(xattrFrom)); err != nil {
 		return fmt.Errorf("restore %s from %s: %w", path, backupPath, err)
 	}
 	return nil

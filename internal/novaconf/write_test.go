@@ -170,3 +170,38 @@ func TestRestore(t *testing.T) {
 		t.Error("restore from a missing backup must fail")
 	}
 }
+
+// TestRestoreKeepsTheFilesOwnerAndMode: a copy made by someone else (root,
+// 0600, not one of our .cpuflags.bak backups) must not change who can read
+// nova.conf.
+func TestRestoreKeepsTheFilesOwnerAndMode(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to chown")
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "nova.conf")
+	backup := filepath.Join(dir, "copy")
+	if err := os.WriteFile(conf, []byte("[libvirt]\ncpu_mode = custom\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(conf, 4242, 4343); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(backup, []byte("[libvirt]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := Restore(conf, backup); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	if st.Uid != 4242 || st.Gid != 4343 || fi.Mode().Perm() != 0o640 {
+		t.Errorf("after Restore: uid %d gid %d mode %o; want the file's own 4242 4343 640", st.Uid, st.Gid, fi.Mode().Perm())
+	}
+	if data, _ := os.ReadFile(conf); string(data) != "[libvirt]\n" {
+		t.Errorf("content %q, want the backup's", data)
+	}
+}
