@@ -29,7 +29,8 @@ HELPER_BINS  := plugins/bin/cpuflags-prober-host_linux_amd64
 GO_SOURCES   := $(shell find cmd internal -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 
 .PHONY: all build modules cli venv collection-link generate test test-go test-ansible lint \
-        sanity demo bench fuzz collection clean test-nova rig-up rig-down sizes bench-nova test-molecule
+        sanity demo bench fuzz collection clean test-nova rig-up rig-down sizes bench-nova test-molecule \
+        host-setup test-migration
 
 all: build
 
@@ -76,7 +77,15 @@ $(VENV)/.done: requirements-dev.txt
 generate:
 	$(GO) generate ./...
 
-test: test-go test-ansible test-molecule ## the README's test command
+test: host-setup test-go test-ansible test-molecule test-migration ## the README's test command
+
+host-setup: ## Debian packages the tests use, and a running libvirtd (idempotent)
+	bash tests/setup-host.sh
+	bash tests/libvirt-up.sh >/dev/null
+
+test-migration: build ## real QEMU live migrations over loopback, with the computed CPU definition
+	CPUFLAGS_BIN=$(CURDIR)/bin/cpuflags bash tests/migration/run.sh
+	CPUFLAGS_BIN=$(CURDIR)/bin/cpuflags bash tests/migration/e2e.sh
 
 test-go:
 	@test -z "$$(gofmt -l cmd internal)" || { echo "gofmt needed:"; gofmt -l cmd internal; exit 1; }

@@ -69,10 +69,22 @@ check ansible-lint "$PY/ansible-lint" --profile production --offline
 # --- the built artifact installs into a fresh path and runs from there
 ART=$OUT/artifact; FRESH=$OUT/fresh-collections
 check build "$PY/ansible-galaxy" collection build --force --output-path "$ART" .
+mkdir -p collection/dist && cp "$ART"/*.tar.gz collection/dist/
 check artifact-no-go-sources bash -c "! tar tzf '$ART'/*.tar.gz | grep -E '^(cmd|internal|tests)/|\.go$|go\.(mod|sum)$'"
 check artifact-has-binaries bash -c "tar tzf '$ART'/*.tar.gz | grep -q 'plugins/bin/cpu_flags_facts_linux_amd64'"
 check install env ANSIBLE_COLLECTIONS_PATH="$FRESH" "$PY/ansible-galaxy" collection install --force -p "$FRESH" "$ART"/*.tar.gz
 check facts-from-artifact env ANSIBLE_COLLECTIONS_PATH="$FRESH" "$PY/ansible-playbook" -i "$INV" tests/integration/test_facts.yml
+
+# --- the execution environment definition builds a context with the artifact
+check ee-create "$PY/ansible-builder" create -f collection/execution-environment.yml --context "$OUT/ee-context" --output-filename Containerfile
+check ee-has-collection bash -c "ls '$OUT'/ee-context/_build/collection/kvm_migration-cpu_flags-*.tar.gz"
+
+# --- the whole procedure in check mode from the installed artifact: the plan
+check site-check-from-artifact env ANSIBLE_COLLECTIONS_PATH="$FRESH" "$PY/ansible-playbook" -i "$INV" collection/awx/site.yml \
+  --check --diff -e cpu_flags_groups=source,target,gen3 -e @examples/demo/rollout-check.yml -e cpu_flags_validate_preflight=false \
+  -e cpu_flags_baseline_output_dir="$OUT/site-check"
+check site-check-shows-diff grep -q '^+cpu_models = ' "$OUT/site-check-from-artifact.log"
+check site-check-wrote-nothing test ! -e "$OUT/site-check"
 
 echo
 [ ${#failures[@]} -eq 0 ] || echo "failed: ${failures[*]}"
