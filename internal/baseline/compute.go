@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kvm-migration/cpuflags/internal/cpumodels"
+	"github.com/kvm-migration/cpuflags/internal/editdist"
 	"github.com/kvm-migration/cpuflags/internal/featnames"
 )
 
@@ -651,7 +652,7 @@ func closest(want string, names []string, n int) []string {
 	var s []scored
 	for _, nm := range names {
 		l := strings.ToLower(nm)
-		d := editDistance(w, l)
+		d := editdist.Distance(w, l)
 		if strings.Contains(l, w) || strings.Contains(w, l) {
 			d -= len(w) // substring matches first
 		}
@@ -668,26 +669,6 @@ func closest(want string, names []string, n int) []string {
 		out = append(out, s[i].name)
 	}
 	return out
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func toSet(s []string) map[string]bool {
