@@ -100,6 +100,9 @@ test-ansible: build venv
 test-molecule: build venv ## molecule scenario default (gather, baseline, rollout in check mode, verify)
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY)/molecule test -s default
 
+sanity: venv ## ansible-test sanity on the collection's files (as in the artifact)
+	bash tests/sanity.sh
+
 lint: build venv
 	$(PY)/ansible-lint --profile production
 

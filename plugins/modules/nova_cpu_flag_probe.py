@@ -56,7 +56,7 @@ options:
       - V(libvirt) asks libvirt the question Nova asks at start-up, one flag at a time then all accepted ones
         together, and restarts nothing.
       - V(bisect) (alias V(nova)) restarts nova-compute with the whole group and splits only what is refused.
-      - V(one_by_one) is the reference procedure: add one flag, restart, keep it or drop it (one restart per flag).
+      - "V(one_by_one) is the reference procedure: add one flag, restart, keep it or drop it (one restart per flag)."
       - V(auto) asks libvirt first, then confirms the predicted set with one real restart, and bisects only if
         nova-compute still refuses. The confirming restart is skipped when nova.conf already holds exactly the
         predicted flags and the running nova-compute started after nova.conf was last written.
