@@ -29,6 +29,14 @@ check rollout-check "$PY/ansible-playbook" -i "$INV" --check --diff playbooks/ro
 check rollout-check-unchanged changed_zero "$OUT/rollout-check.log"
 check rollout-check-wrote-nothing cmp "$CONF" "$OUT/nova.conf.applied"
 
+# Validation (steps 9-10 without a second hypervisor): the test instance's
+# flags gathered again and compared with the promise, and the rig's libvirt
+# pre-flight for the rolled-out definition.
+check validate "$PY/ansible-playbook" -i "$INV" playbooks/validate.yml -e cpu_flags_validate_instance=testvm \
+  -e '{"cpu_flags_rollout_model": "Westmere", "cpu_flags_rollout_flags": ["avx2", "pcid", "sse4.1", "tsc-deadline", "x2apic"]}'
+check validate-refuses bash -c "! '$PY/ansible-playbook' -i '$INV' playbooks/validate.yml \
+  -e '{\"cpu_flags_rollout_model\": \"Westmere\", \"cpu_flags_rollout_flags\": [\"avx512f\"]}' > '$OUT/validate-refuses.out' 2>&1 && grep -q 'cannot give guests' '$OUT/validate-refuses.out'"
+
 # A host that refuses the cluster's flags (the probe phase skipped, so the
 # refused avx512f reaches the apply step): the play must fail, nova.conf must
 # be byte for byte what it was, and nova-compute must run on it.
