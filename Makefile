@@ -30,7 +30,7 @@ GO_SOURCES   := $(shell find cmd internal -name '*.go' -not -name '*_test.go' 2>
 
 .PHONY: all build modules cli venv collection-link generate test test-go test-ansible lint \
         sanity demo bench fuzz collection clean test-nova rig-up rig-down sizes bench-nova test-molecule \
-        host-setup test-migration
+        host-setup test-migration prober-host
 
 all: build
 
@@ -49,6 +49,8 @@ plugins/bin/%: $(GO_SOURCES)
 plugins/bin/cpuflags-prober-host_linux_amd64: $(GO_SOURCES)
 	@mkdir -p plugins/bin
 	GOOS=linux GOARCH=amd64 $(GOBUILD) -o $@ ./cmd/cpuflags-prober-host
+
+prober-host: plugins/bin/cpuflags-prober-host_linux_amd64 ## the go-plugin host for external probers (not in the Galaxy artifact)
 
 sizes: build ## print the size of every binary
 	@ls -l plugins/bin/ bin/ | awk 'NF>5 {printf "%-45s %6.1f MB\n", $$NF, $$5/1048576}'
