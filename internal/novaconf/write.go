@@ -167,6 +167,38 @@ func writeBackup(real string, old []byte, meta fileMeta, xattrs map[string][]byt
 	return name, warn, nil
 }
 
+// Backup copies path (through symlinks) to <path>.<timestamp>.cpuflags.bak
+// with the same owner, group, mode and kept extended attributes, fsynced,
+// and returns the backup's name. WriteAtomic makes the same backup together
+// with an edit; Backup is for callers that must hold a backup before their
+// first edit (the probe's journal).
+func Backup(path string) (string, []string, error) {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", nil, fmt.Errorf("backup %s: %w", path, err)
+	}
+	fi, err := os.Stat(real)
+	if err != nil {
+		return "", nil, fmt.Errorf("backup %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", nil, fmt.Errorf("backup %s: not a regular file", path)
+	}
+	data, err := os.ReadFile(real)
+	if err != nil {
+		return "", nil, fmt.Errorf("backup %s: %w", path, err)
+	}
+	meta, err := statMeta(fi)
+	if err != nil {
+		return "", nil, fmt.Errorf("backup %s: %w", path, err)
+	}
+	name, warn, err := writeBackup(real, data, meta, readXattrs(real))
+	if err != nil {
+		return "", warn, fmt.Errorf("backup %s: %w", path, err)
+	}
+	return name, warn, nil
+}
+
 // replaceFile writes data to a temporary file beside real and renames it
 // over real. On error the temporary file is removed and real is untouched.
 func replaceFile(real string, data []byte, meta fileMeta, xattrs map[string][]byte) ([]string, error) {

@@ -205,3 +205,23 @@ func TestRestoreKeepsTheFilesOwnerAndMode(t *testing.T) {
 		t.Errorf("content %q, want the backup's", data)
 	}
 }
+
+func TestBackupKeepsContentOwnerAndMode(t *testing.T) {
+	p, data := setup(t)
+	name, _, err := Backup(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(name, BackupSuffix) {
+		t.Errorf("backup %s does not end in %s", name, BackupSuffix)
+	}
+	if got, _ := os.ReadFile(name); string(got) != string(data) {
+		t.Error("backup content differs from the file")
+	}
+	if mode, uid, gid := owner(t, name); mode != 0o640 || uid != 4242 || gid != 4343 {
+		t.Errorf("backup metadata: %v %d %d, want the file's 640 4242 4343", mode, uid, gid)
+	}
+	if _, _, err := Backup(filepath.Join(t.TempDir(), "missing.conf")); err == nil {
+		t.Error("a missing file was backed up")
+	}
+}

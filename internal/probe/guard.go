@@ -288,56 +288,11 @@ func sha(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// writeBackup copies conf to <conf>.<stamp>.cpuflags.bak with its mode and
-// owner, fsynced. (novaconf.WriteAtomic makes backups only together with an
-// edit; the probe needs the backup before the journal and the first edit.)
+// writeBackup copies conf beside itself with its owner and mode, fsynced
+// (novaconf.Backup), before the journal and the first edit.
 func writeBackup(conf string) (string, error) {
-	real, err := filepath.EvalSymlinks(conf)
-	if err != nil {
-		return "", fmt.Errorf("backup %s: %w", conf, err)
-	}
-	fi, err := os.Stat(real)
-	if err != nil {
-		return "", fmt.Errorf("backup %s: %w", conf, err)
-	}
-	data, err := os.ReadFile(real)
-	if err != nil {
-		return "", fmt.Errorf("backup %s: %w", conf, err)
-	}
-	stamp := time.Now().UTC().Format("20060102T150405Z")
-	for n := 0; n < 100; n++ {
-		name := fmt.Sprintf("%s.%s-probe%d%s", real, stamp, n, novaconf.BackupSuffix)
-		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		if err != nil {
-			return "", fmt.Errorf("backup %s: %w", conf, err)
-		}
-		err = fillBackup(f, data, fi)
-		if err != nil {
-			os.Remove(name)
-			return "", fmt.Errorf("backup %s: %w", conf, err)
-		}
-		return name, syncDir(filepath.Dir(real))
-	}
-	return "", fmt.Errorf("backup %s: too many backups named %s.%s-probe*; remove old ones", conf, real, stamp)
-}
-
-func fillBackup(f *os.File, data []byte, fi fs.FileInfo) error {
-	defer f.Close()
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		if err := f.Chown(int(st.Uid), int(st.Gid)); err != nil && !errors.Is(err, fs.ErrPermission) {
-			return err
-		}
-	}
-	if err := f.Chmod(fi.Mode().Perm()); err != nil {
-		return err
-	}
-	return f.Sync()
+	name, _, err := novaconf.Backup(conf)
+	return name, err
 }
 
 func writeFileSync(path string, data []byte) error {
