@@ -380,3 +380,18 @@ func (f *File) verify(out []byte, plans map[string]plan) error {
 	}
 	return nil
 }
+
+// Value returns the effective value of key in section, with oslo semantics:
+// every section whose name normalizes to section merges and the last
+// occurrence wins. Keys are case-sensitive, as in oslo.
+func (f *File) Value(section, key string) (string, bool) {
+	want := normalizeSection(section)
+	value, found := "", false
+	for i := range f.entries {
+		e := &f.entries[i]
+		if e.key == key && normalizeSection(f.sections[e.section].name) == want {
+			value, found = e.value, true
+		}
+	}
+	return value, found
+}

@@ -379,3 +379,28 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}
 	}
 }
+
+func TestValue(t *testing.T) {
+	f, err := Parse([]byte("[libvirt]\nvirt_type = qemu\n[DEFAULT]\nhost = a\n[LIBVIRT]\nvirt_type = kvm\nVIRT_TYPE = xen\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		section, key, want string
+		found              bool
+		reason             string
+	}{
+		{"libvirt", "virt_type", "kvm", true, "[libvirt] and [LIBVIRT] merge; the last occurrence wins"},
+		{"LibVirt", "virt_type", "kvm", true, "the section name is normalized as oslo does"},
+		{"DEFAULT", "host", "a", true, "DEFAULT keeps its case"},
+		{"default", "host", "", false, "only DEFAULT is the default section"},
+		{"libvirt", "Virt_Type", "", false, "keys are case-sensitive"},
+		{"workarounds", "virt_type", "", false, "absent section"},
+	}
+	for _, tt := range tests {
+		got, found := f.Value(tt.section, tt.key)
+		if got != tt.want || found != tt.found {
+			t.Errorf("Value(%q, %q) = %q, %v; want %q, %v (%s)", tt.section, tt.key, got, found, tt.want, tt.found, tt.reason)
+		}
+	}
+}

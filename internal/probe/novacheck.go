@@ -1,8 +1,6 @@
 package probe
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -104,42 +102,30 @@ type ConfValues struct {
 }
 
 // ReadConfValues reads ConfValues from the files nova-compute reads, in
-// order (later files win). It is a small reader for three plain options:
-// oslo sections (any case for libvirt/workarounds), key = value or key: value,
-// last one wins; values are never reported.
+// order (later files win; a directory is read as --config-dir), with the
+// same oslo.config reader that edits nova.conf. Files that are missing or do
+// not parse are skipped: nova-compute itself would report those.
 func ReadConfValues(files []string) ConfValues {
 	v := ConfValues{VirtType: "kvm"}
-	for _, path := range files {
+	ordered, _ := novaconf.ReadOrder(files)
+	for _, path := range ordered {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			continue
 		}
-		section := ""
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := strings.TrimRight(sc.Text(), " \t\r")
-			if line == "" || line[0] == '#' || line[0] == ';' || line[0] == ' ' || line[0] == '\t' {
-				continue
-			}
-			if line[0] == '[' && strings.HasSuffix(line, "]") {
-				section = strings.ToLower(line[1 : len(line)-1])
-				continue
-			}
-			i := strings.IndexAny(line, "=:")
-			if i < 0 {
-				continue
-			}
-			key, val := strings.TrimSpace(line[:i]), strings.Trim(strings.TrimSpace(line[i+1:]), `"'`)
-			switch {
-			case section == "libvirt" && key == "virt_type":
-				v.VirtType = val
-			case section == "libvirt" && key == "connection_uri":
-				v.ConnectionURI = val
-			case section == "workarounds" && key == "skip_cpu_compare_at_startup":
-				b := strings.ToLower(val)
-				v.SkipCompareAtStartup = b == "true" || b == "1" || b == "yes" || b == "on"
-			}
+		f, err := novaconf.Parse(data)
+		if err != nil {
+			continue
+		}
+		if val, ok := f.Value("libvirt", "virt_type"); ok {
+			v.VirtType = val
+		}
+		if val, ok := f.Value("libvirt", "connection_uri"); ok {
+			v.ConnectionURI = val
+		}
+		if val, ok := f.Value("workarounds", "skip_cpu_compare_at_startup"); ok {
+			b := strings.ToLower(strings.TrimSpace(val))
+			v.SkipCompareAtStartup = b == "true" || b == "1" || b == "yes" || b == "on"
 		}
 	}
 	return v
