@@ -7,15 +7,13 @@ import (
 	"slices"
 	"sort"
 	"strings"
-
-	"github.com/kvm-migration/cpuflags/internal/hostfacts"
-	"github.com/kvm-migration/cpuflags/internal/libvirt"
 )
 
-// Views a Host's Features can come from (the same strings as hostfacts).
+// Views a Host's Features can come from (the same strings as hostfacts'
+// trusted views; clusterrun's tests hold them equal).
 const (
-	ViewLibvirt = hostfacts.ViewLibvirt
-	ViewCPUInfo = hostfacts.ViewCPUInfo
+	ViewLibvirt = "libvirt"
+	ViewCPUInfo = "cpuinfo"
 )
 
 // Host is one hypervisor (or the test instance) as the baseline sees it.
@@ -36,31 +34,21 @@ type Host struct {
 	LinuxFlags []string `json:"linux_flags,omitempty"`
 	// LibvirtModels is the model usability the host's libvirt reported
 	// (domcapabilities custom mode); nil when libvirt was not asked.
-	LibvirtModels []libvirt.ModelUsability `json:"libvirt_models,omitempty"`
+	LibvirtModels []ModelUsability `json:"libvirt_models,omitempty"`
 }
 
-// HostFromFacts builds a Host from one host's facts, using the facts'
-// trusted view.
-func HostFromFacts(name, group string, f *hostfacts.Facts) Host {
-	h := Host{
-		Name:       name,
-		Group:      group,
-		Vendor:     f.Vendor,
-		ModelName:  f.ModelName,
-		View:       f.TrustedView,
-		Features:   slices.Clone(f.TrustedFeatures),
-		LinuxFlags: slices.Clone(f.LinuxFlags),
-	}
-	if h.View == "" {
-		h.View = ViewCPUInfo
-	}
-	if h.View == ViewCPUInfo && len(h.Features) == 0 {
-		h.Features = slices.Clone(f.Features)
-	}
-	if f.Libvirt.Available {
-		h.LibvirtModels = slices.Clone(f.Libvirt.Models)
-	}
-	return h
+// ModelUsability is what a host's libvirt said about one named CPU model
+// (domcapabilities custom mode), as far as the model choice needs it.
+type ModelUsability struct {
+	// Name is the model name, e.g. "Westmere".
+	Name string `json:"name"`
+	// Usable is yes, no or unknown.
+	Usable string `json:"usable"`
+	// Deprecated is true when libvirt marks the model deprecated='yes'.
+	Deprecated bool `json:"deprecated,omitempty"`
+	// Blockers are the features that make the model unusable, when libvirt
+	// lists them.
+	Blockers []string `json:"blockers,omitempty"`
 }
 
 // bitset is a growable set of host indexes.

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/kvm-migration/cpuflags/internal/libvirt"
 	"github.com/kvm-migration/cpuflags/internal/refdata"
 )
 
@@ -188,7 +187,7 @@ func TestRequestedModel(t *testing.T) {
 		// A host whose libvirt says Broadwell is not usable (hle, rtm gone).
 		h := hosts[0]
 		h.Features = slices.DeleteFunc(slices.Clone(h.Features), func(f string) bool { return f == "hle" || f == "rtm" })
-		h.LibvirtModels = []libvirt.ModelUsability{{Name: "Broadwell", Usable: "no", Blockers: []string{"hle", "rtm"}}, {Name: "Broadwell-noTSX", Usable: "yes"}}
+		h.LibvirtModels = []ModelUsability{{Name: "Broadwell", Usable: "no", Blockers: []string{"hle", "rtm"}}, {Name: "Broadwell-noTSX", Usable: "yes"}}
 		r, err := Compute(mustAcc(t, h, hosts[1]), Request{Model: "Broadwell"})
 		if err != nil {
 			t.Fatal(err)

@@ -18,8 +18,14 @@ func sampleHost(t testing.TB, file, group string) Host {
 	if err != nil {
 		t.Fatalf("read sample %s: %v", file, err)
 	}
-	f := hostfacts.FromCPU(file, cpu, featnames.Builtin())
-	return HostFromFacts(file, group, f)
+	return factsHost(file, group, hostfacts.FromCPU(file, cpu, featnames.Builtin()))
+}
+
+// factsHost is clusterrun.HostFromFacts for facts without libvirt (which
+// this package's tests cannot import: clusterrun imports baseline).
+func factsHost(name, group string, f *hostfacts.Facts) Host {
+	return Host{Name: name, Group: group, Vendor: f.Vendor, ModelName: f.ModelName,
+		View: f.TrustedView, Features: f.TrustedFeatures, LinuxFlags: f.LinuxFlags}
 }
 
 func mustAcc(t testing.TB, hosts ...Host) *Accumulator {

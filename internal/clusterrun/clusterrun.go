@@ -4,6 +4,7 @@ package clusterrun
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -39,16 +40,44 @@ func Compute(in Input) (*baseline.Result, error) {
 		if h.Facts == nil {
 			return nil, fmt.Errorf("host %s has no facts; run cpu_flags_facts on it first", h.Name)
 		}
-		if err := acc.Add(baseline.HostFromFacts(h.Name, h.Group, h.Facts)); err != nil {
+		if err := acc.Add(HostFromFacts(h.Name, h.Group, h.Facts)); err != nil {
 			return nil, err
 		}
 	}
 	req := baseline.Request{Model: in.Model, Groups: in.Groups, Candidates: in.Candidates}
 	if in.Instance != nil {
-		inst := baseline.HostFromFacts("instance", "", in.Instance)
+		inst := HostFromFacts("instance", "", in.Instance)
 		req.Instance = &inst
 	}
 	return baseline.Compute(acc, req)
+}
+
+// HostFromFacts builds the baseline's Host from one host's facts, using the
+// facts' trusted view.
+func HostFromFacts(name, group string, f *hostfacts.Facts) baseline.Host {
+	h := baseline.Host{
+		Name:       name,
+		Group:      group,
+		Vendor:     f.Vendor,
+		ModelName:  f.ModelName,
+		View:       f.TrustedView,
+		Features:   slices.Clone(f.TrustedFeatures),
+		LinuxFlags: slices.Clone(f.LinuxFlags),
+	}
+	if h.View == "" {
+		h.View = baseline.ViewCPUInfo
+	}
+	if h.View == baseline.ViewCPUInfo && len(h.Features) == 0 {
+		h.Features = slices.Clone(f.Features)
+	}
+	if f.Libvirt.Available {
+		for _, m := range f.Libvirt.Models {
+			h.LibvirtModels = append(h.LibvirtModels, baseline.ModelUsability{
+				Name: m.Name, Usable: m.Usable, Deprecated: m.Deprecated, Blockers: slices.Clone(m.Blockers),
+			})
+		}
+	}
+	return h
 }
 
 // Files renders every artifact of a result: the manual procedure's flag
