@@ -1,0 +1,441 @@
+// Package guestview predicts what QEMU/KVM can give a guest on a host that is
+// known only from its /proc/cpuinfo or lscpu (a capture, or a live host
+// without libvirt): the "predicted" view.
+//
+// A host's CPU flags are not a guest's CPU. KVM passes through only the
+// features its supported-CPUID masks list (Linux arch/x86/kvm/cpuid.c
+// kvm_set_cpu_caps and the vendor modules' vmx_set_cpu_caps /
+// svm_set_cpu_caps), emulates or synthesizes a few whatever the host has
+// (x2apic, tsc-deadline, tsc_adjust, arch-capabilities, umip on VMX, the
+// other vendor's speculation-control bits), and QEMU adjusts the result
+// (kvm_arch_get_supported_cpuid: hypervisor, arat, topoext; migratable
+// "-cpu host" drops invtsc). Some features depend on KVM module parameters
+// (nested, pt_mode) or on QEMU's PMU switch; some only newer stacks give.
+//
+// Every such fact is one Rule (rules.go): the features it covers, the
+// vendors, the conditions, the reason and the source it was read from.
+// Predict applies them to a host's libvirt-named features; nothing is keyed
+// by CPU model. A host feature no rule gives is dropped: KVM's masks are an
+// allowlist, so an unknown bit is not something a guest can be promised.
+package guestview
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Vendors as libvirt names them (featnames.Vendor*).
+const (
+	VendorIntel = "Intel"
+	VendorAMD   = "AMD"
+	VendorHygon = "Hygon"
+)
+
+// Kind classifies a rule.
+type Kind string
+
+// Rule kinds.
+const (
+	// KindPassthrough: KVM passes the host's bit through (F() in kvm_set_cpu_caps).
+	KindPassthrough Kind = "passthrough"
+	// KindEmulated: KVM or QEMU provides it whatever the host has (EMULATED_F, QEMU fixups).
+	KindEmulated Kind = "emulated"
+	// KindSynthesized: KVM derives it from other host features (the other vendor's speculation bits).
+	KindSynthesized Kind = "synthesized"
+	// KindNested: given only when the KVM module runs with nested=1 (vmx, svm and their sub-features).
+	KindNested Kind = "nested-only"
+	// KindParameter: given only with a non-default KVM module parameter or QEMU switch (pt_mode=1, pmu=on).
+	KindParameter Kind = "parameter"
+	// KindNotVirtualized: KVM never gives it (host-only bits, runtime OS state, not migratable).
+	KindNotVirtualized Kind = "not-virtualized"
+	// KindMSR: an MSR feature (IA32_ARCH_CAPABILITIES bit) that a capture
+	// cannot show; KVM derives those bits itself, so none is predicted.
+	KindMSR Kind = "msr-feature"
+)
+
+// Stack is the hypervisor software the prediction may assume. Versions are
+// "major.minor" (more components are ignored); "" means unknown, and a rule
+// that needs a version is then not applied: features only newer stacks give
+// stay out of the predicted view.
+type Stack struct {
+	Linux string `json:"linux,omitempty"`
+	QEMU  string `json:"qemu,omitempty"`
+}
+
+// Options are what the operator says about the hypervisors beyond the capture.
+type Options struct {
+	// Nested: kvm_intel/kvm_amd run with nested=1, so vmx/svm and the
+	// nested-only sub-features KVM then advertises are given.
+	Nested bool `json:"nested"`
+	// PMU: guests get a virtual PMU (libvirt <pmu state='on'/>), so pdcm
+	// and the AMD core performance counters are given.
+	PMU bool `json:"pmu"`
+	// PT: kvm_intel runs with pt_mode=1 (host_guest), so intel-pt is given.
+	PT bool `json:"pt"`
+	// Stack is the assumed Linux/QEMU of the hypervisors ("" = unknown).
+	Stack Stack `json:"stack"`
+}
+
+// Host is what Predict needs to know about one host.
+type Host struct {
+	// Vendor is libvirt's vendor name (Intel, AMD, Hygon); "" when unknown.
+	Vendor string
+	// Family, Model and Stepping are the CPUID signature; nil when unknown.
+	Family, Model, Stepping *int
+	// Features are the host's features in libvirt names (featnames.Translate).
+	Features []string
+	// LinuxFlags are the /proc/cpuinfo flags (some rules read flags that
+	// have no libvirt feature, e.g. amd_ibpb_ret).
+	LinuxFlags []string
+	// VMXFlags is the "vmx flags" line of /proc/cpuinfo, when captured.
+	VMXFlags []string
+}
+
+// Decision records one feature the rules removed or added.
+type Decision struct {
+	Feature string `json:"feature"`
+	Rule    string `json:"rule"`
+	Kind    Kind   `json:"kind"`
+	Reason  string `json:"reason"`
+	// Unless says what would let the feature through (an option, a stack
+	// version), when something would.
+	Unless string `json:"unless,omitempty"`
+}
+
+// View is the predicted guest view of one host.
+type View struct {
+	// Features are what QEMU/KVM can give a guest, libvirt names, sorted.
+	Features []string `json:"features"`
+	// NestedOnly lists the Features given only because Options.Nested is set.
+	NestedOnly []string `json:"nested_only,omitempty"`
+	// Added are features the host does not have that KVM/QEMU provide.
+	Added []Decision `json:"added"`
+	// Dropped are host features a guest cannot be given, with the reason.
+	Dropped []Decision `json:"dropped"`
+	// Options are the options the prediction used.
+	Options Options `json:"options"`
+	// Rules names the rule set (RulesVersion).
+	Rules string `json:"rules"`
+}
+
+// RulesVersion names the rule set; it changes whenever a rule changes, so a
+// plan can tell which prediction it was built on.
+const RulesVersion = "guestview/1 (Linux 6.16 kvm_set_cpu_caps, QEMU 10.1 kvm_arch_get_supported_cpuid, libvirt 11.3 host-model filter)"
+
+// Predict applies the rules to one host.
+func Predict(h Host, opts Options) View {
+	have := toSet(h.Features)
+	flags := toSet(h.LinuxFlags)
+	vmx := toSet(h.VMXFlags)
+	env := evalEnv{host: h, have: have, flags: flags, vmx: vmx, opts: opts}
+
+	given := map[string]bool{}
+	nestedOnly := map[string]bool{}
+	dropped := map[string]Decision{}
+	var added []Decision
+
+	for _, f := range sortedKeys(have) {
+		r, ok := ruleFor(f, h)
+		if !ok {
+			dropped[f] = Decision{Feature: f, Rule: "allowlist", Kind: KindNotVirtualized,
+				Reason: "no rule gives it: KVM passes through only the features its supported-CPUID masks list (arch/x86/kvm/cpuid.c kvm_set_cpu_caps), and none of the rules, read from those masks, names this one"}
+			continue
+		}
+		if ok, unless := env.applies(r); ok {
+			given[f] = true
+			if r.Kind == KindNested {
+				nestedOnly[f] = true
+			}
+		} else {
+			dropped[f] = Decision{Feature: f, Rule: r.ID, Kind: r.Kind, Reason: r.Reason, Unless: unless}
+		}
+	}
+	for _, r := range rules {
+		if r.Kind != KindEmulated && r.Kind != KindSynthesized {
+			continue
+		}
+		if !vendorMatches(r, h.Vendor) {
+			continue
+		}
+		if ok, _ := env.applies(r); !ok {
+			continue
+		}
+		for _, f := range r.Features {
+			if have[f] || given[f] {
+				continue
+			}
+			given[f] = true
+			added = append(added, Decision{Feature: f, Rule: r.ID, Kind: r.Kind, Reason: r.Reason})
+		}
+	}
+	v := View{
+		Features: sortedKeys(given),
+		Added:    added,
+		Dropped:  make([]Decision, 0, len(dropped)),
+		Options:  opts,
+		Rules:    RulesVersion,
+	}
+	for _, f := range sortedKeys(dropped) {
+		v.Dropped = append(v.Dropped, dropped[f])
+	}
+	if len(nestedOnly) > 0 {
+		v.NestedOnly = sortedKeys(nestedOnly)
+	}
+	sort.Slice(v.Added, func(i, j int) bool { return v.Added[i].Feature < v.Added[j].Feature })
+	if v.Added == nil {
+		v.Added = []Decision{}
+	}
+	return v
+}
+
+// IsNestedOnly reports whether a libvirt feature is given only with nested
+// virtualization (vmx, svm, their sub-features and every vmx-* control).
+func IsNestedOnly(feature string) bool {
+	if strings.HasPrefix(feature, "vmx-") {
+		return true
+	}
+	for _, r := range rules {
+		if r.Kind == KindNested && contains(r.Features, feature) {
+			return true
+		}
+	}
+	return false
+}
+
+// Rules returns a copy of the rule set, in its documented order.
+func Rules() []Rule {
+	out := make([]Rule, len(rules))
+	copy(out, rules)
+	return out
+}
+
+type evalEnv struct {
+	host  Host
+	have  map[string]bool
+	flags map[string]bool
+	vmx   map[string]bool
+	opts  Options
+}
+
+// applies reports whether rule r gives its features on this host; when it
+// does not, unless says what would change that ("" when nothing would).
+func (e evalEnv) applies(r Rule) (bool, string) {
+	var unless []string
+	ok := true
+	switch r.Kind {
+	case KindNotVirtualized, KindMSR:
+		return false, ""
+	case KindNested:
+		if !e.opts.Nested {
+			ok = false
+			unless = append(unless, "nested: true (kvm_intel/kvm_amd nested=1 on every hypervisor)")
+		}
+	case KindParameter:
+		switch r.Option {
+		case OptionPMU:
+			if !e.opts.PMU {
+				ok = false
+				unless = append(unless, "pmu: true (guests with a virtual PMU)")
+			}
+		case OptionPT:
+			if !e.opts.PT {
+				ok = false
+				unless = append(unless, "pt: true (kvm_intel pt_mode=1)")
+			}
+		}
+	}
+	if !signatureMatches(r.Signature, e.host) {
+		return false, ""
+	}
+	for _, s := range r.UnlessSignature {
+		if signatureMatches([]Signature{s}, e.host) {
+			return false, ""
+		}
+	}
+	for _, f := range r.RequiresFeatures {
+		if !e.have[f] {
+			return false, ""
+		}
+	}
+	if len(r.RequiresAnyFeature) > 0 && !anyIn(r.RequiresAnyFeature, e.have) {
+		return false, ""
+	}
+	for _, f := range r.RequiresFlags {
+		if !e.flags[f] {
+			return false, ""
+		}
+	}
+	if len(r.RequiresAnyFlag) > 0 && !anyIn(r.RequiresAnyFlag, e.flags) {
+		return false, ""
+	}
+	for _, f := range r.RequiresVMXFlags {
+		if !e.vmx[f] {
+			return false, ""
+		}
+	}
+	for _, f := range r.UnlessFeatures {
+		if e.have[f] {
+			return false, ""
+		}
+	}
+	if r.MinLinux != "" && !atLeast(e.opts.Stack.Linux, r.MinLinux) {
+		ok = false
+		unless = append(unless, "stack linux >= "+r.MinLinux)
+	}
+	if r.MinQEMU != "" && !atLeast(e.opts.Stack.QEMU, r.MinQEMU) {
+		ok = false
+		unless = append(unless, "stack qemu >= "+r.MinQEMU)
+	}
+	if ok {
+		return true, ""
+	}
+	return false, strings.Join(unless, " and ")
+}
+
+func signatureMatches(sigs []Signature, h Host) bool {
+	if len(sigs) == 0 {
+		return true
+	}
+	for _, s := range sigs {
+		if h.Family == nil || *h.Family != s.Family {
+			continue
+		}
+		if len(s.Models) > 0 && (h.Model == nil || !containsInt(s.Models, *h.Model)) {
+			continue
+		}
+		if s.SteppingBelow > 0 && (h.Stepping == nil || *h.Stepping >= s.SteppingBelow) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// ruleFor returns the rule that decides a feature the host has: the first
+// rule naming it for the host's vendor (and signature, for rules that have
+// one), where a rule about the host's own
+// bit (passthrough, nested-only, parameter, not virtualized) wins over one
+// that emulates or synthesizes the feature for hosts without it.
+func ruleFor(feature string, h Host) (Rule, bool) {
+	var fallback *Rule
+	for i, r := range rules {
+		if !contains(r.Features, feature) || !vendorMatches(r, h.Vendor) || !signatureMatches(r.Signature, h) {
+			continue
+		}
+		if r.Kind != KindEmulated && r.Kind != KindSynthesized {
+			return r, true
+		}
+		if fallback == nil {
+			fallback = &rules[i]
+		}
+	}
+	if fallback != nil {
+		return *fallback, true
+	}
+	return Rule{}, false
+}
+
+func vendorMatches(r Rule, vendor string) bool {
+	if len(r.Vendors) == 0 {
+		return true
+	}
+	return contains(r.Vendors, vendor)
+}
+
+// atLeast reports whether version have (e.g. "6.1.0-18-amd64") is at least
+// want ("6.1"). An unknown or unparsable have is never at least anything.
+func atLeast(have, want string) bool {
+	h, ok1 := parseVersion(have)
+	w, ok2 := parseVersion(want)
+	if !ok1 || !ok2 {
+		return false
+	}
+	if h[0] != w[0] {
+		return h[0] > w[0]
+	}
+	return h[1] >= w[1]
+}
+
+func parseVersion(s string) ([2]int, bool) {
+	s = strings.TrimSpace(s)
+	var out [2]int
+	if s == "" {
+		return out, false
+	}
+	parts := strings.SplitN(s, ".", 3)
+	for i := 0; i < 2; i++ {
+		if i >= len(parts) {
+			if i == 0 {
+				return out, false
+			}
+			break
+		}
+		digits := parts[i]
+		for j, c := range digits {
+			if c < '0' || c > '9' {
+				digits = digits[:j]
+				break
+			}
+		}
+		n, err := strconv.Atoi(digits)
+		if err != nil {
+			return out, false
+		}
+		out[i] = n
+	}
+	return out, true
+}
+
+// ValidVersion reports whether s parses as a stack version ("6.1", "7.2.0",
+// "6.1.0-18-amd64").
+func ValidVersion(s string) bool {
+	_, ok := parseVersion(s)
+	return ok
+}
+
+func toSet(s []string) map[string]bool {
+	m := make(map[string]bool, len(s))
+	for _, x := range s {
+		if x = strings.TrimSpace(x); x != "" {
+			m[x] = true
+		}
+	}
+	return m
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func containsInt(list []int, n int) bool {
+	for _, x := range list {
+		if x == n {
+			return true
+		}
+	}
+	return false
+}
+
+func anyIn(list []string, set map[string]bool) bool {
+	for _, x := range list {
+		if set[x] {
+			return true
+		}
+	}
+	return false
+}

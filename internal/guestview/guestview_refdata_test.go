@@ -1,0 +1,197 @@
+package guestview_test
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/kvm-migration/cpuflags/internal/guestview"
+)
+
+func predictRef(t testing.TB, h refHost, opts guestview.Options) guestview.View {
+	t.Helper()
+	cpu := h.parsed(t)
+	tr := h.translated(t)
+	return guestview.Predict(guestview.Host{
+		Vendor: cpu.Vendor, Family: cpu.Family, Model: cpu.Model, Stepping: cpu.Stepping,
+		Features: tr.Features, LinuxFlags: cpu.Flags,
+	}, opts)
+}
+
+type hostScore struct {
+	name             string
+	predicted        int
+	falsePositives   []string // predicted and in -disabled.xml
+	notEnabled       []string // predicted but not in -enabled.xml
+	enabledCPUID     int      // -enabled.xml features a capture can show (CPUID, not vmx-*/MSR)
+	hit              int      // predicted ∩ enabledCPUID
+	missed           []string
+	emulatedExpected []string
+}
+
+func score(r *refSet, h refHost, v guestview.View) hostScore {
+	s := hostScore{name: h.name, predicted: len(v.Features)}
+	pred := map[string]bool{}
+	for _, f := range v.Features {
+		pred[f] = true
+		if h.disabled[f] {
+			s.falsePositives = append(s.falsePositives, f)
+		}
+		if !h.enabled[f] {
+			s.notEnabled = append(s.notEnabled, f)
+		}
+	}
+	for f := range h.enabled {
+		if strings.HasPrefix(f, "vmx-") || isMSRFeature(r, f) {
+			continue
+		}
+		s.enabledCPUID++
+		if pred[f] {
+			s.hit++
+		} else {
+			s.missed = append(s.missed, f)
+		}
+	}
+	sort.Strings(s.missed)
+	return s
+}
+
+// TestReferenceHostsSound is the check over libvirt's 51 real CPUs:
+// the predicted view of each synthesized capture contains no feature the
+// host's -disabled.xml lists, contains only features -enabled.xml lists,
+// and has the always-emulated features.
+func TestReferenceHostsSound(t *testing.T) {
+	r := loadRef(t)
+	hosts := loadRefHosts(t, r)
+	if len(hosts) != 51 {
+		t.Fatalf("reference hosts with -enabled.xml: %d, want 51", len(hosts))
+	}
+	var table strings.Builder
+	fmt.Fprintf(&table, "| host | vendor | predicted | false positives vs -disabled | predicted not in -enabled | recall vs -enabled (CPUID features) |\n|---|---|---|---|---|---|\n")
+	var totHit, totEnabled, totPred, totFP int
+	for _, h := range hosts {
+		v := predictRef(t, h, guestview.Options{})
+		s := score(r, h, v)
+		if len(s.falsePositives) > 0 {
+			t.Errorf("%s: predicted features that QEMU/KVM disabled on this host: %v", h.name, s.falsePositives)
+		}
+		if len(s.notEnabled) > 0 {
+			t.Errorf("%s: predicted features that QEMU/KVM did not enable: %v", h.name, s.notEnabled)
+		}
+		for _, f := range []string{"hypervisor", "x2apic"} {
+			if !contains(v.Features, f) {
+				t.Errorf("%s: always-emulated %s missing from the predicted view", h.name, f)
+			}
+			if !h.enabled[f] {
+				t.Errorf("%s: the data does not show %s enabled, yet the rules call it always emulated", h.name, f)
+			}
+		}
+		recall := 100 * float64(s.hit) / float64(max(1, s.enabledCPUID))
+		fmt.Fprintf(&table, "| %s | %s | %d | %d | %d | %d/%d = %.0f%% |\n", h.name, h.vendor, s.predicted, len(s.falsePositives), len(s.notEnabled), s.hit, s.enabledCPUID, recall)
+		totHit += s.hit
+		totEnabled += s.enabledCPUID
+		totPred += s.predicted
+		totFP += len(s.falsePositives)
+		if testing.Verbose() {
+			t.Logf("%s: missed %v", h.name, s.missed)
+		}
+	}
+	fmt.Fprintf(&table, "| **all 51** | | %d | %d | | %d/%d = %.1f%% |\n", totPred, totFP, totHit, totEnabled, 100*float64(totHit)/float64(totEnabled))
+	t.Logf("default options (stack unknown):\n%s", table.String())
+	writeLog(t, "refhosts-default.md", table.String())
+}
+
+// TestReferenceHostsStackGated shows what the stack versions buy: with a
+// current stack assumed, recall rises, and the only features that become
+// false positives are those the rules mark as stack-dependent (the
+// reference captures come from older stacks).
+func TestReferenceHostsStackGated(t *testing.T) {
+	r := loadRef(t)
+	hosts := loadRefHosts(t, r)
+	current := guestview.Options{Stack: guestview.Stack{Linux: "6.16", QEMU: "10.1"}}
+	var hitDefault, hitCurrent, enabled int
+	for _, h := range hosts {
+		def := score(r, h, predictRef(t, h, guestview.Options{}))
+		v := predictRef(t, h, current)
+		cur := score(r, h, v)
+		hitDefault += def.hit
+		hitCurrent += cur.hit
+		enabled += cur.enabledCPUID
+		for _, f := range cur.falsePositives {
+			if !gatedByStack(f, h.vendor) {
+				t.Errorf("%s: %s is refused by this host's stack but no stack-gated rule explains it", h.name, f)
+			}
+		}
+	}
+	if hitCurrent <= hitDefault {
+		t.Errorf("assuming a current stack should raise recall: %d hits, default %d", hitCurrent, hitDefault)
+	}
+	t.Logf("recall over %d enabled CPUID features: default %d (%.1f%%), stack linux 6.16 / qemu 10.1: %d (%.1f%%)",
+		enabled, hitDefault, 100*float64(hitDefault)/float64(enabled), hitCurrent, 100*float64(hitCurrent)/float64(enabled))
+}
+
+func gatedByStack(feature, vendor string) bool {
+	for _, r := range guestview.Rules() {
+		if (r.MinLinux != "" || r.MinQEMU != "") && contains(r.Features, feature) && (len(r.Vendors) == 0 || contains(r.Vendors, vendor)) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestReferenceHostsNested: with nested: true, hosts whose KVM ran with
+// nested=1 (their -enabled.xml has vmx/svm) get vmx/svm, marked
+// nested-only, and still nothing their -disabled.xml lists.
+func TestReferenceHostsNested(t *testing.T) {
+	r := loadRef(t)
+	checked := 0
+	for _, h := range loadRefHosts(t, r) {
+		nestedOn := h.enabled["vmx"] || h.enabled["svm"]
+		if !nestedOn {
+			continue
+		}
+		checked++
+		v := predictRef(t, h, guestview.Options{Nested: true})
+		s := score(r, h, v)
+		if len(s.falsePositives) > 0 {
+			t.Errorf("%s (nested=1): predicted features QEMU/KVM disabled: %v", h.name, s.falsePositives)
+		}
+		want := "vmx"
+		if h.vendor != "Intel" {
+			want = "svm"
+		}
+		if !contains(v.Features, want) || !contains(v.NestedOnly, want) {
+			t.Errorf("%s: nested: true should give %s marked nested-only; features %v nested-only %v", h.name, want, v.Features, v.NestedOnly)
+		}
+		plain := predictRef(t, h, guestview.Options{})
+		if contains(plain.Features, want) {
+			t.Errorf("%s: %s predicted without nested: true", h.name, want)
+		}
+	}
+	if checked < 10 {
+		t.Fatalf("only %d reference hosts ran nested KVM; the data changed?", checked)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// writeLog stores a result table under $CPUFLAGS_TEST_LOG_DIR when set (the
+// numbers in docs/BENCHMARKS.md come from there).
+func writeLog(t *testing.T, name, content string) {
+	dir := os.Getenv("CPUFLAGS_TEST_LOG_DIR")
+	if dir == "" {
+		return
+	}
+	if err := os.WriteFile(dir+"/"+name, []byte(content), 0o644); err != nil {
+		t.Errorf("write test log: %v", err)
+	}
+}

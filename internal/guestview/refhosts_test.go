@@ -1,0 +1,337 @@
+package guestview_test
+
+// Test support: libvirt's real-CPU test data (../shared/ref/libvirt/cputestdata)
+// turned into what this product sees of a captured host. For each host the
+// CPUID dump is decoded into the /proc/cpuinfo flags line Linux would print
+// (Linux 6.12 cpufeatures.h table, scattered bits, and the synthetic
+// speculation flags the kernel derives per vendor), and -enabled.xml /
+// -disabled.xml into libvirt feature names: what QEMU/KVM really gave a
+// guest there and what it refused. Nothing here is product data.
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kvm-migration/cpuflags/internal/cpuinfo"
+	"github.com/kvm-migration/cpuflags/internal/featnames"
+	"github.com/kvm-migration/cpuflags/internal/refdata"
+)
+
+type cpuidKey struct{ leaf, sub uint32 }
+
+type cpuData struct {
+	cpuid map[cpuidKey]map[string]uint32 // reg name (EAX..EDX) -> value
+	msr   map[uint32]uint64
+}
+
+var (
+	reCPUID = regexp.MustCompile(`<cpuid eax_in='(0x[0-9a-fA-F]+)' ecx_in='(0x[0-9a-fA-F]+)' eax='(0x[0-9a-fA-F]+)' ebx='(0x[0-9a-fA-F]+)' ecx='(0x[0-9a-fA-F]+)' edx='(0x[0-9a-fA-F]+)'/>`)
+	reMSR   = regexp.MustCompile(`<msr index='(0x[0-9a-fA-F]+)' edx='(0x[0-9a-fA-F]+)' eax='(0x[0-9a-fA-F]+)'/>`)
+)
+
+func hex32(t testing.TB, s string) uint32 {
+	t.Helper()
+	v, err := strconv.ParseUint(strings.TrimPrefix(s, "0x"), 16, 32)
+	if err != nil {
+		t.Fatalf("parse %q: %v", s, err)
+	}
+	return uint32(v)
+}
+
+func readCPUData(t testing.TB, path string) cpuData {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	d := cpuData{cpuid: map[cpuidKey]map[string]uint32{}, msr: map[uint32]uint64{}}
+	for _, m := range reCPUID.FindAllStringSubmatch(string(b), -1) {
+		d.cpuid[cpuidKey{hex32(t, m[1]), hex32(t, m[2])}] = map[string]uint32{
+			"EAX": hex32(t, m[3]), "EBX": hex32(t, m[4]), "ECX": hex32(t, m[5]), "EDX": hex32(t, m[6])}
+	}
+	for _, m := range reMSR.FindAllStringSubmatch(string(b), -1) {
+		d.msr[hex32(t, m[1])] = uint64(hex32(t, m[2]))<<32 | uint64(hex32(t, m[3]))
+	}
+	if len(d.cpuid) == 0 && len(d.msr) == 0 {
+		t.Fatalf("%s: no <cpuid> or <msr> entries", path)
+	}
+	return d
+}
+
+func (d cpuData) bit(leaf, sub uint32, reg string, bit int) bool {
+	regs, ok := d.cpuid[cpuidKey{leaf, sub}]
+	return ok && regs[reg]>>uint(bit)&1 == 1
+}
+
+// tsvRows reads a TSV file with a header line into maps; lines starting with
+// '#' are comments.
+func tsvRows(t testing.TB, path string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer f.Close()
+	var header []string
+	var rows []map[string]string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		cols := strings.Split(line, "\t")
+		if header == nil {
+			header = cols
+			continue
+		}
+		row := map[string]string{}
+		for i, h := range header {
+			if i < len(cols) {
+				row[h] = cols[i]
+			}
+		}
+		rows = append(rows, row)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return rows
+}
+
+type libvirtFeature struct {
+	name     string
+	isMSR    bool
+	leaf     uint32
+	sub      uint32
+	reg      string
+	bit      int
+	msrIndex uint32
+}
+
+type refSet struct {
+	dir        string
+	features   []libvirtFeature
+	linuxFlags []linuxBit
+}
+
+type linuxBit struct {
+	name string
+	leaf uint32
+	sub  uint32
+	reg  string
+	bit  int
+}
+
+func loadRef(t testing.TB) *refSet {
+	t.Helper()
+	dir := refdata.MustFind(t)
+	r := &refSet{dir: dir}
+	for _, row := range tsvRows(t, filepath.Join(dir, "libvirt_features.tsv")) {
+		f := libvirtFeature{name: row["name"]}
+		switch row["type"] {
+		case "cpuid":
+			f.leaf, f.reg = hex32(t, row["leaf"]), row["reg"]
+			sub, _ := strconv.Atoi(row["subleaf"])
+			f.sub = uint32(sub)
+			f.bit, _ = strconv.Atoi(row["bit"])
+		case "msr":
+			f.isMSR = true
+			f.msrIndex = hex32(t, row["msr_index"])
+			f.bit, _ = strconv.Atoi(row["bit64"])
+		default:
+			continue
+		}
+		r.features = append(r.features, f)
+	}
+	for _, row := range tsvRows(t, filepath.Join(dir, "linux_cpufeatures.tsv")) {
+		if row["visible"] != "yes" || row["procname"] == "" || row["leaf"] == "" || !strings.HasPrefix(row["leaf"], "0x") {
+			continue
+		}
+		b := linuxBit{name: row["procname"], leaf: hex32(t, row["leaf"]), reg: row["reg"]}
+		sub, _ := strconv.Atoi(row["subleaf"])
+		b.sub = uint32(sub)
+		bitCol := row["bit"]
+		if strings.HasPrefix(row["cpuid_source"], "scattered") && row["cpuid_bit"] != "" {
+			bitCol = row["cpuid_bit"]
+		}
+		b.bit, _ = strconv.Atoi(bitCol)
+		r.linuxFlags = append(r.linuxFlags, b)
+	}
+	if len(r.features) < 300 || len(r.linuxFlags) < 200 {
+		t.Fatalf("reference tables look truncated: %d libvirt features, %d Linux CPUID flags", len(r.features), len(r.linuxFlags))
+	}
+	return r
+}
+
+// libvirtNames decodes CPUID/MSR data into libvirt feature names.
+func (r *refSet) libvirtNames(d cpuData) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range r.features {
+		if f.isMSR {
+			if v, ok := d.msr[f.msrIndex]; ok && v>>uint(f.bit)&1 == 1 {
+				out[f.name] = true
+			}
+			continue
+		}
+		if d.bit(f.leaf, f.sub, f.reg, f.bit) {
+			out[f.name] = true
+		}
+	}
+	return out
+}
+
+func isMSRFeature(r *refSet, name string) bool {
+	for _, f := range r.features {
+		if f.name == name {
+			return f.isMSR
+		}
+	}
+	return false
+}
+
+// refHost is one reference CPU as the product would see it.
+type refHost struct {
+	name     string
+	vendor   string // libvirt vendor name
+	vendorID string
+	family   int
+	model    int
+	stepping int
+	flags    []string        // synthesized /proc/cpuinfo flags line
+	enabled  map[string]bool // what QEMU/KVM gave a guest (libvirt names)
+	disabled map[string]bool // host features QEMU/KVM refused (libvirt names)
+	host     map[string]bool // the host CPUID in libvirt names
+}
+
+func vendorString(d cpuData) string {
+	regs := d.cpuid[cpuidKey{0, 0}]
+	var b []byte
+	for _, r := range []string{"EBX", "EDX", "ECX"} {
+		v := regs[r]
+		b = append(b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
+	}
+	return string(b)
+}
+
+func signature(d cpuData) (family, model, stepping int) {
+	eax := d.cpuid[cpuidKey{1, 0}]["EAX"]
+	family = int(eax>>8) & 0xf
+	model = int(eax>>4) & 0xf
+	stepping = int(eax) & 0xf
+	if family == 0xf {
+		family += int(eax>>20) & 0xff
+	}
+	if family == 0x6 || family >= 0xf {
+		model |= (int(eax>>16) & 0xf) << 4
+	}
+	return
+}
+
+// synthesizeFlags builds the flags line Linux prints for this CPUID dump:
+// every visible flag with a CPUID position, plus the synthetic speculation
+// flags (arch/x86/kernel/cpu/common.c init_speculation_control) and the
+// TSC flags derived from the invariant-TSC bit.
+func (r *refSet) synthesizeFlags(d cpuData, vendorID string) []string {
+	set := map[string]bool{}
+	for _, b := range r.linuxFlags {
+		if d.bit(b.leaf, b.sub, b.reg, b.bit) {
+			set[b.name] = true
+		}
+	}
+	intel := vendorID == "GenuineIntel"
+	if intel {
+		if d.bit(7, 0, "EDX", 26) { // SPEC_CTRL
+			set["ibrs"], set["ibpb"] = true, true
+		}
+		if d.bit(7, 0, "EDX", 27) {
+			set["stibp"] = true
+		}
+		if d.bit(7, 0, "EDX", 31) {
+			set["ssbd"] = true
+		}
+		if v, ok := d.msr[0x10a]; ok && v&2 != 0 {
+			set["ibrs_enhanced"] = true
+		}
+	} else {
+		if d.bit(0x80000008, 0, "EBX", 12) {
+			set["ibpb"] = true
+		}
+		if d.bit(0x80000008, 0, "EBX", 14) {
+			set["ibrs"] = true
+		}
+		if d.bit(0x80000008, 0, "EBX", 15) {
+			set["stibp"] = true
+		}
+		if d.bit(0x80000008, 0, "EBX", 24) || d.bit(0x80000008, 0, "EBX", 25) {
+			set["ssbd"] = true
+		}
+	}
+	if d.bit(0x80000007, 0, "EDX", 8) {
+		set["constant_tsc"], set["nonstop_tsc"] = true, true
+	}
+	out := make([]string, 0, len(set))
+	for f := range set {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var libvirtVendor = map[string]string{"GenuineIntel": "Intel", "AuthenticAMD": "AMD", "HygonGenuine": "Hygon"}
+
+// loadRefHosts returns the reference hosts that have -enabled.xml and
+// -disabled.xml, sorted by name.
+func loadRefHosts(t testing.TB, r *refSet) []refHost {
+	t.Helper()
+	dir := filepath.Join(r.dir, "libvirt", "cputestdata")
+	matches, err := filepath.Glob(filepath.Join(dir, "x86_64-cpuid-*-enabled.xml"))
+	if err != nil || len(matches) == 0 {
+		t.Fatalf("no -enabled.xml files in %s (%v)", dir, err)
+	}
+	var hosts []refHost
+	for _, m := range matches {
+		name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m), "x86_64-cpuid-"), "-enabled.xml")
+		dump := readCPUData(t, filepath.Join(dir, "x86_64-cpuid-"+name+".xml"))
+		vid := vendorString(dump)
+		fam, mod, step := signature(dump)
+		hosts = append(hosts, refHost{
+			name: name, vendor: libvirtVendor[vid], vendorID: vid, family: fam, model: mod, stepping: step,
+			flags:    r.synthesizeFlags(dump, vid),
+			enabled:  r.libvirtNames(readCPUData(t, m)),
+			disabled: r.libvirtNames(readCPUData(t, filepath.Join(dir, "x86_64-cpuid-"+name+"-disabled.xml"))),
+			host:     r.libvirtNames(dump),
+		})
+	}
+	sort.Slice(hosts, func(i, j int) bool { return hosts[i].name < hosts[j].name })
+	return hosts
+}
+
+// cpuinfoText renders the host as one /proc/cpuinfo block.
+func (h refHost) cpuinfoText() string {
+	return fmt.Sprintf("processor\t: 0\nvendor_id\t: %s\ncpu family\t: %d\nmodel\t\t: %d\nmodel name\t: %s (libvirt cputestdata)\nstepping\t: %d\nflags\t\t: %s\n\n",
+		h.vendorID, h.family, h.model, h.name, h.stepping, strings.Join(h.flags, " "))
+}
+
+// parsed parses the synthesized capture exactly as a captured file is parsed.
+func (h refHost) parsed(t testing.TB) *cpuinfo.CPU {
+	t.Helper()
+	cpu, err := cpuinfo.Parse([]byte(h.cpuinfoText()), "")
+	if err != nil {
+		t.Fatalf("%s: synthesized cpuinfo does not parse: %v", h.name, err)
+	}
+	return cpu
+}
+
+func (h refHost) translated(t testing.TB) featnames.Translation {
+	cpu := h.parsed(t)
+	return featnames.Builtin().Translate(cpu.Flags, cpu.Vendor)
+}
