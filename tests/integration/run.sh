@@ -25,6 +25,15 @@ check() { # check NAME COMMAND...: run, log to $OUT/NAME.log, count
 }
 contains() { grep -q -- "$2" "$OUT/$1.log" || { echo "expected '$2' in $1.log"; return 1; }; }
 changed_zero() { grep -Eq 'changed=0 ' "$1" && ! grep -Eq 'changed=[1-9]' "$1"; }
+# fails_before_hypervisors TEXT COMMAND...: the command fails, prints TEXT, and
+# no play after the first (the input check on the controller) started.
+fails_before_hypervisors() {
+  local want=$1 out rc; shift
+  out=$("$@" 2>&1); rc=$?; printf '%s\n' "$out"
+  [ "$rc" -ne 0 ] || { echo "expected a failure, got rc=0"; return 1; }
+  grep -qF -- "$want" <<<"$out" || { echo "expected: $want"; return 1; }
+  [ "$(grep -c '^PLAY \[' <<<"$out")" -eq 1 ] || { echo "a play after the input check ran"; return 1; }
+}
 
 # --- module documentation
 for m in cpu_flags_facts cpu_flags_common; do
@@ -34,18 +43,19 @@ done
 check doc-list bash -c "'$PY/ansible-doc' -l kvm_migration.cpu_flags 2>&1 | tee /dev/stderr | grep -q cpu_flags_facts && ! '$PY/ansible-doc' -l kvm_migration.cpu_flags 2>&1 | grep -qi warning"
 
 # --- playbooks on the pinned ansible-core
-check facts "$PY/ansible-playbook" -i "$INV" tests/integration/test_facts.yml
-check facts-check "$PY/ansible-playbook" -i "$INV" --check tests/integration/test_facts.yml
+ALL=(-e cpu_flags_groups=hypervisors)
+check facts "$PY/ansible-playbook" -i "$INV" tests/integration/test_facts.yml "${ALL[@]}"
+check facts-check "$PY/ansible-playbook" -i "$INV" --check tests/integration/test_facts.yml "${ALL[@]}"
 check bad-input "$PY/ansible-playbook" -i localhost, -c local tests/integration/test_bad_input.yml
 
 # --- idempotence: writing the per-host JSON twice changes nothing the second time
-check gather-first "$PY/ansible-playbook" -i "$INV" playbooks/gather.yml -e cpu_flags_gather_output_dir="$OUT/facts"
-check gather-second "$PY/ansible-playbook" -i "$INV" playbooks/gather.yml -e cpu_flags_gather_output_dir="$OUT/facts"
+check gather-first "$PY/ansible-playbook" -i "$INV" playbooks/gather.yml "${ALL[@]}" -e cpu_flags_gather_output_dir="$OUT/facts"
+check gather-second "$PY/ansible-playbook" -i "$INV" playbooks/gather.yml "${ALL[@]}" -e cpu_flags_gather_output_dir="$OUT/facts"
 check gather-idempotent changed_zero "$OUT/gather-second.log"
 check gather-files bash -c "ls '$OUT/facts' | wc -l | grep -qx 7"
 
 # --- the cluster baseline over the six real CPUs
-BASE=(-e '{"cpu_flags_baseline_groups": ["source", "target", "gen3"]}')
+BASE=(-e '{"cpu_flags_groups": ["source", "target", "gen3"]}')
 check baseline "$PY/ansible-playbook" -i "$INV" tests/integration/test_baseline.yml "${BASE[@]}" -e cpu_flags_baseline_output_dir="$OUT/report"
 check baseline-second "$PY/ansible-playbook" -i "$INV" playbooks/baseline.yml "${BASE[@]}" -e cpu_flags_baseline_output_dir="$OUT/report"
 check baseline-idempotent changed_zero "$OUT/baseline-second.log"
@@ -53,10 +63,38 @@ check baseline-check "$PY/ansible-playbook" -i "$INV" --check playbooks/baseline
 check baseline-check-wrote-nothing test ! -e "$OUT/report-check"
 check baseline-blocked "$PY/ansible-playbook" -i "$INV" tests/integration/test_baseline_blocked.yml
 
+# --- one variable names the hypervisor groups; a group that is not there fails
+# every playbook before any hypervisor is touched, naming what it was given
+# and what the inventory has (it used to end rc=0, "skipping: no hosts matched")
+for pb in gather baseline rollout validate site; do
+  check "wrong-group-$pb" fails_before_hypervisors \
+    "cpu_flags_groups=sorce,targt matches no hypervisor: no inventory group 'sorce' (did you mean 'source'?); no inventory group 'targt' (did you mean 'target'?). The inventory has the groups gen3, hypervisors, local, source, target." \
+    "$PY/ansible-playbook" -i "$INV" "playbooks/$pb.yml" -e cpu_flags_groups=sorce,targt
+done
+check empty-group fails_before_hypervisors "group 'target' has no hosts" \
+  "$PY/ansible-playbook" -i tests/integration/files/empty-group.yml playbooks/gather.yml -e cpu_flags_groups=source,target
+check host-not-group fails_before_hypervisors "'bdw-01' is a host, not a group" \
+  "$PY/ansible-playbook" -i "$INV" playbooks/baseline.yml -e cpu_flags_groups=source,bdw-01
+check wrong-instance fails_before_hypervisors "cpu_flags_baseline_instance=testvn is not an inventory host" \
+  "$PY/ansible-playbook" -i "$INV" playbooks/baseline.yml -e cpu_flags_groups=source -e cpu_flags_baseline_instance=testvn
+check wrong-serial fails_before_hypervisors "cpu_flags_rollout_serial=0: give how many hypervisors" \
+  "$PY/ansible-playbook" -i "$INV" playbooks/rollout.yml -e cpu_flags_groups=source -e cpu_flags_rollout_serial=0
+check groups-disagree fails_before_hypervisors "disagree: give only cpu_flags_groups" \
+  "$PY/ansible-playbook" -i "$INV" playbooks/baseline.yml -e cpu_flags_groups=source -e cpu_flags_hosts=target
+# The names the playbooks read before cpu_flags_groups still work, with a deprecation warning.
+check deprecated-hosts "$PY/ansible-playbook" -i "$INV" playbooks/gather.yml -e cpu_flags_hosts=source:target
+check deprecated-hosts-warns contains deprecated-hosts "cpu_flags_hosts is deprecated"
+check deprecated-hosts-ran contains deprecated-hosts "rome-01 *: ok="
+check deprecated-baseline-groups "$PY/ansible-playbook" -i "$INV" playbooks/baseline.yml \
+  -e '{"cpu_flags_baseline_groups": ["source", "target"]}' -e cpu_flags_baseline_output_dir="$OUT/report-deprecated"
+check deprecated-baseline-groups-warns contains deprecated-baseline-groups "cpu_flags_baseline_groups is deprecated"
+
 # --- Debian 12's ansible-core 2.14
 if [ -x /usr/bin/ansible-playbook ]; then
-  check facts-core214 /usr/bin/ansible-playbook -i "$INV" tests/integration/test_facts.yml
-  check facts-core214-check /usr/bin/ansible-playbook -i "$INV" --check tests/integration/test_facts.yml
+  check facts-core214 /usr/bin/ansible-playbook -i "$INV" tests/integration/test_facts.yml "${ALL[@]}"
+  check facts-core214-check /usr/bin/ansible-playbook -i "$INV" --check tests/integration/test_facts.yml "${ALL[@]}"
+  check wrong-group-core214 fails_before_hypervisors "no inventory group 'targt' (did you mean 'target'?)" \
+    /usr/bin/ansible-playbook -i "$INV" playbooks/site.yml -e cpu_flags_groups=sorce,targt
   check bad-input-core214 /usr/bin/ansible-playbook -i localhost, -c local tests/integration/test_bad_input.yml
   check baseline-core214 /usr/bin/ansible-playbook -i "$INV" tests/integration/test_baseline.yml "${BASE[@]}" -e cpu_flags_baseline_output_dir="$OUT/report214"
 elif [ "${CI:-}" = true ]; then
@@ -74,7 +112,7 @@ check artifact-no-go-sources bash -c "! tar tzf '$ART'/*.tar.gz | grep -E '^(cmd
 check artifact-under-galaxy-limit bash -c "[ \$(stat -c %s '$ART'/*.tar.gz) -lt 20000000 ]"
 check artifact-has-binaries bash -c "tar tzf '$ART'/*.tar.gz | grep -q 'plugins/bin/cpu_flags_facts_linux_amd64'"
 check install env ANSIBLE_COLLECTIONS_PATH="$FRESH" "$PY/ansible-galaxy" collection install --force -p "$FRESH" "$ART"/*.tar.gz
-check facts-from-artifact env ANSIBLE_COLLECTIONS_PATH="$FRESH" "$PY/ansible-playbook" -i "$INV" tests/integration/test_facts.yml
+check facts-from-artifact env ANSIBLE_COLLECTIONS_PATH="$FRESH" "$PY/ansible-playbook" -i "$INV" tests/integration/test_facts.yml "${ALL[@]}"
 
 # --- the execution environment definition builds a context with the artifact
 check ee-create "$PY/ansible-builder" create -f collection/execution-environment.yml --context "$OUT/ee-context" --output-filename Containerfile
