@@ -30,6 +30,7 @@ var spec = ansiblemod.Spec{
 		"instance":         {Type: ansiblemod.TypeDict},
 		"output_dir":       {Type: ansiblemod.TypePath},
 		"candidates":       {Type: ansiblemod.TypeInt, Default: 5},
+		"missing_hosts":    {Type: ansiblemod.TypeDict},
 	},
 }
 
@@ -37,11 +38,20 @@ func main() { os.Exit(ansiblemod.Run(spec, os.Args, run)) }
 
 func run(ctx context.Context, m *ansiblemod.Module, r *ansiblemod.Result) error {
 	in := clusterrun.Input{Model: m.Str("model"), Groups: m.List("groups"), Candidates: m.Int("candidates")}
-	hosts, err := hostsFromParams(m.Dict("facts"), in.Groups, m.Dict("inventory_groups"))
+	hosts, err := hostsFromParams(m.Dict("facts"), in.Groups, m.Dict("inventory_groups"), m.Dict("missing_hosts"))
 	if err != nil {
 		return err
 	}
 	in.Hosts = hosts
+	if missing := m.Dict("missing_hosts"); len(missing) > 0 {
+		in.Missing = map[string]string{}
+		for name, why := range missing {
+			if d, ok := m.Dict("facts")[name].(map[string]any); ok && len(d) > 0 {
+				return fmt.Errorf("missing_hosts names %s, whose facts were given: remove it from one of them", name)
+			}
+			in.Missing[name] = fmt.Sprint(why)
+		}
+	}
 	if inst := m.Dict("instance"); len(inst) > 0 {
 		f, err := factsFrom(inst)
 		if err != nil {
@@ -63,6 +73,14 @@ func run(ctx context.Context, m *ansiblemod.Module, r *ansiblemod.Result) error 
 	r.Facts = map[string]any{"cpu_flags_baseline": out}
 	r.Warnings = append(r.Warnings, res.Warnings...)
 	r.Msg = summary(res.Model, res.ModelSource, len(res.ExtraFlags), len(res.ModelBlockers))
+	if len(in.Missing) > 0 {
+		names := make([]string, 0, len(in.Missing))
+		for name := range in.Missing {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		r.Msg += "; computed WITHOUT " + strings.Join(names, ", ")
+	}
 
 	if dir := m.Path("output_dir"); dir != "" {
 		files, err := clusterrun.Files(res)
@@ -93,7 +111,7 @@ func summary(model, source string, extra, blocked int) string {
 
 // hostsFromParams pairs each host's facts with the first of the ordered
 // groups that lists it; hosts in none of them get no group.
-func hostsFromParams(facts map[string]any, order []string, inv map[string]any) ([]clusterrun.Host, error) {
+func hostsFromParams(facts map[string]any, order []string, inv map[string]any, missingAllowed map[string]any) ([]clusterrun.Host, error) {
 	groupOf := map[string]string{}
 	for _, g := range order {
 		members, ok := inv[g].([]any)
@@ -118,6 +136,9 @@ func hostsFromParams(facts map[string]any, order []string, inv map[string]any) (
 	for _, name := range names {
 		d, _ := facts[name].(map[string]any)
 		if len(d) == 0 {
+			if _, allowed := missingAllowed[name]; allowed {
+				continue
+			}
 			missing = append(missing, name)
 			continue
 		}
@@ -128,7 +149,7 @@ func hostsFromParams(facts map[string]any, order []string, inv map[string]any) (
 		hosts = append(hosts, clusterrun.Host{Name: name, Group: groupOf[name], Facts: f})
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("no cpu_flags facts for %s: run cpu_flags_facts (role cpu_flags_gather) on them first", strings.Join(missing, ", "))
+		return nil, fmt.Errorf("no cpu_flags facts for %s: gather them (role cpu_flags_gather), or name them in missing_hosts to compute the baseline without them", strings.Join(missing, ", "))
 	}
 	return hosts, nil
 }

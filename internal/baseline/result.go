@@ -121,6 +121,10 @@ type Result struct {
 	InstanceFlags []string `json:"instance_flags,omitempty"`
 
 	Warnings []string `json:"warnings"`
+	// MissingHosts maps each hypervisor of the cluster that the baseline was
+	// computed without (the operator allowed it) to why it is missing. The
+	// model and flags were not checked against them.
+	MissingHosts map[string]string `json:"missing_hosts,omitempty"`
 
 	// NovaConf is the [libvirt] snippet for nova.conf.
 	NovaConf string `json:"nova_conf"`

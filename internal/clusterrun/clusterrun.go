@@ -28,6 +28,9 @@ type Input struct {
 	Model      string           // "" recommends one
 	Groups     []string         // group order: the first is the source
 	Candidates int
+	// Missing maps the cluster's hosts whose facts could not be had (the
+	// operator chose to go on without them) to why; every output names them.
+	Missing map[string]string
 }
 
 // Compute builds the accumulator and computes the result.
@@ -49,7 +52,40 @@ func Compute(in Input) (*baseline.Result, error) {
 		inst := HostFromFacts("instance", "", in.Instance)
 		req.Instance = &inst
 	}
-	return baseline.Compute(acc, req)
+	r, err := baseline.Compute(acc, req)
+	if err != nil {
+		return nil, err
+	}
+	markMissing(r, in.Missing)
+	return r, nil
+}
+
+// markMissing records the hosts the baseline was computed without in every
+// output: a first warning (the summary and the reports show warnings), the
+// JSON field missing_hosts, and a comment atop the nova.conf snippet.
+func markMissing(r *baseline.Result, missing map[string]string) {
+	if len(missing) == 0 {
+		return
+	}
+	r.MissingHosts = missing
+	names := make([]string, 0, len(missing))
+	for name := range missing {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	described := make([]string, len(names))
+	for i, name := range names {
+		described[i] = name
+		if why := missing[name]; why != "" {
+			described[i] += " (" + why + ")"
+		}
+	}
+	w := fmt.Sprintf("computed WITHOUT %d host(s) of the cluster: %s. The model and flags were not checked against them: "+
+		"gather their facts and run the baseline again before rolling out to them", len(names), strings.Join(described, ", "))
+	r.Warnings = append([]string{w}, r.Warnings...)
+	if r.NovaConf != "" {
+		r.NovaConf = "# computed without " + strings.Join(names, ", ") + ": not checked against them\n" + r.NovaConf
+	}
 }
 
 // HostFromFacts builds the baseline's Host from one host's facts, using the

@@ -67,6 +67,14 @@ options:
       - How many candidate models the result lists with their reasons.
     type: int
     default: 5
+  missing_hosts:
+    description:
+      - Hypervisors of the cluster whose facts could not be had (unreachable, gather failed), mapped to
+        why, that the operator chose to compute the baseline without. They are named in the summary
+        (C(msg)), in C(missing_hosts) and the first warning of the result and the reports, and in a
+        comment atop C(nova_conf) and C(nova.conf.snippet). A host in O(facts) with empty facts and not
+        named here fails the module.
+    type: dict
 notes:
   - Supports check mode (reports which files would change) but not diff mode.
 attributes:
@@ -134,6 +142,10 @@ ansible_facts:
           description: Things to know before rolling out.
           type: list
           elements: str
+        missing_hosts:
+          description: The hosts the baseline was computed without (O(missing_hosts)), with why.
+          type: dict
+          returned: when O(missing_hosts) is given
         nova_conf:
           description: The C([libvirt]) snippet for nova.conf.
           type: str

@@ -14,7 +14,7 @@ become, check mode, diff mode and ``no_log`` behave as for any module.
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleError
+from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.plugins.action import ActionBase
 
 COLLECTION = "kvm_migration.cpu_flags"
@@ -72,6 +72,11 @@ class BinaryModuleAction(ActionBase):
         name = self._task.action.split(".")[-1]
         try:
             system, arch = self._target_platform(task_vars)
+        except AnsibleConnectionFailure:
+            # The host is unreachable: ansible-core must count it so (the
+            # recap's unreachable=1, the play goes on without it), not as a
+            # module failure with a misleading message.
+            raise
         except AnsibleError as exc:
             result.update(failed=True, msg=str(exc))
             return result

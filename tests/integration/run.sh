@@ -25,6 +25,13 @@ check() { # check NAME COMMAND...: run, log to $OUT/NAME.log, count
 }
 contains() { grep -q -- "$2" "$OUT/$1.log" || { echo "expected '$2' in $1.log"; return 1; }; }
 changed_zero() { grep -Eq 'changed=0 ' "$1" && ! grep -Eq 'changed=[1-9]' "$1"; }
+# fails_with TEXT COMMAND...: the command fails and prints TEXT.
+fails_with() {
+  local want=$1 out rc; shift
+  out=$("$@" 2>&1); rc=$?; printf '%s\n' "$out"
+  [ "$rc" -ne 0 ] || { echo "expected a failure, got rc=0"; return 1; }
+  grep -qF -- "$want" <<<"$out" || { echo "expected: $want"; return 1; }
+}
 # fails_before_hypervisors TEXT COMMAND...: the command fails, prints TEXT, and
 # no play after the first (the input check on the controller) started.
 fails_before_hypervisors() {
@@ -89,10 +96,33 @@ check deprecated-baseline-groups "$PY/ansible-playbook" -i "$INV" playbooks/base
   -e '{"cpu_flags_baseline_groups": ["source", "target"]}' -e cpu_flags_baseline_output_dir="$OUT/report-deprecated"
 check deprecated-baseline-groups-warns contains deprecated-baseline-groups "cpu_flags_baseline_groups is deprecated"
 
+# --- a hypervisor that does not answer is UNREACHABLE (not a module failure),
+# and the baseline then fails on the controller naming it, never blaming a
+# healthy host; allowed (cpu_flags_baseline_allow_missing), it goes on without
+# it and says so in the summary, the reports and the snippet.
+DEAD=tests/integration/files/dead-host.yml
+check dead-host-fails bash -c "! '$PY/ansible-playbook' -i $DEAD playbooks/baseline.yml -e cpu_flags_groups=source,target -e cpu_flags_baseline_output_dir='$OUT/report-dead'"
+check dead-host-unreachable contains dead-host-fails 'fatal: \[dead-01\]: UNREACHABLE!'
+check dead-host-counted contains dead-host-fails 'dead-01 *: ok=[0-9]* *changed=0 *unreachable=1'
+check dead-host-named contains dead-host-fails 'fatal: \[localhost\]: FAILED! .*has no CPU facts from dead-01 (unreachable'
+check dead-host-healthy-not-blamed bash -c "! grep -E 'fatal: \[(bdw|clx|rome)-01|failed=[1-9]' '$OUT/dead-host-fails.log' | grep -v '^localhost'"
+check dead-host-wrote-nothing test ! -e "$OUT/report-dead"
+check missing-capture-fails bash -c "! '$PY/ansible-playbook' -i $DEAD playbooks/baseline.yml -e cpu_flags_groups=source,lost -e cpu_flags_baseline_output_dir='$OUT/report-lost'"
+check missing-capture-named contains missing-capture-fails 'no-such-capture.cpuinfo: no such file'
+check missing-capture-baseline-refused contains missing-capture-fails 'has no CPU facts from lost-01'
+check dead-host-allowed bash -c "'$PY/ansible-playbook' -i $DEAD playbooks/baseline.yml -e cpu_flags_groups=source,target,lost \
+  -e cpu_flags_baseline_allow_missing=true -e cpu_flags_baseline_output_dir='$OUT/report-allowed'; test \$? -eq 4"
+check dead-host-allowed-summary contains dead-host-allowed 'computed WITHOUT dead-01, lost-01'
+check dead-host-allowed-snippet grep -qx '# computed without dead-01, lost-01: not checked against them' "$OUT/report-allowed/nova.conf.snippet"
+check dead-host-allowed-report bash -c "grep -q 'computed WITHOUT 2 host(s) of the cluster: dead-01' '$OUT/report-allowed/report.md' && \
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert sorted(r[\"missing_hosts\"])==[\"dead-01\",\"lost-01\"], r.get(\"missing_hosts\"); assert sorted(h[\"name\"] for h in r[\"hosts\"])==[\"bdw-01\",\"clx-01\",\"rome-01\"]' '$OUT/report-allowed/report.json'"
+
 # --- Debian 12's ansible-core 2.14
 if [ -x /usr/bin/ansible-playbook ]; then
   check facts-core214 /usr/bin/ansible-playbook -i "$INV" tests/integration/test_facts.yml "${ALL[@]}"
   check facts-core214-check /usr/bin/ansible-playbook -i "$INV" --check tests/integration/test_facts.yml "${ALL[@]}"
+  check dead-host-core214 fails_with 'fatal: [dead-01]: UNREACHABLE!' \
+    /usr/bin/ansible-playbook -i "$DEAD" playbooks/baseline.yml -e cpu_flags_groups=source,target -e cpu_flags_baseline_output_dir="$OUT/report-dead214"
   check wrong-group-core214 fails_before_hypervisors "no inventory group 'targt' (did you mean 'target'?)" \
     /usr/bin/ansible-playbook -i "$INV" playbooks/site.yml -e cpu_flags_groups=sorce,targt
   check bad-input-core214 /usr/bin/ansible-playbook -i localhost, -c local tests/integration/test_bad_input.yml
