@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/kvm-migration/cpuflags/internal/novaservice"
+	"github.com/kvm-migration/cpuflags/tests/nova/hostcpu"
 )
 
 var (
@@ -26,6 +28,9 @@ var (
 	hostBin  string
 	pluginGo string
 	env      = map[string]string{}
+	// host holds the expected answers, derived from this host's own libvirt
+	// (tests/nova/hostcpu) before any test runs.
+	host *hostcpu.Host
 )
 
 func TestMain(m *testing.M) {
@@ -43,6 +48,19 @@ func TestMain(m *testing.M) {
 			env[k] = strings.Trim(v, "'")
 		}
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	h, err := hostcpu.Derive(ctx, hostcpu.Options{NovaVersion: os.Getenv("CPUFLAGS_NOVA_VERSION")}, hostcpu.Candidates())
+	cancel()
+	if h != nil {
+		for _, l := range h.Lines() {
+			fmt.Println(l)
+		}
+	}
+	if err != nil {
+		fmt.Println("deriving the expected answers from this host:", err)
+		os.Exit(1)
+	}
+	host = h
 	dir, _ := os.MkdirTemp("", "cpuflags-rig-bin-")
 	bin = os.Getenv("NOVA_PROBE_BIN")
 	builds := map[string]string{"cpuflags-prober-host": "../../cmd/cpuflags-prober-host", "cpuflags-plugin-sitepolicy": "../../examples/prober"}
@@ -64,12 +82,12 @@ func TestMain(m *testing.M) {
 
 // result is the part of the module's result the tests read.
 type result struct {
-	Failed   bool                       `json:"failed"`
-	Msg      string                     `json:"msg"`
-	Changed  bool                       `json:"changed"`
-	Accepted []string                   `json:"accepted"`
-	Rejected map[string]json.RawMessage `json:"rejected"`
-	Restarts int                        `json:"restarts"`
+	Failed   bool       `json:"failed"`
+	Msg      string     `json:"msg"`
+	Changed  bool       `json:"changed"`
+	Accepted []string   `json:"accepted"`
+	Rejected rejections `json:"rejected"`
+	Restarts int        `json:"restarts"`
 	Steps    []struct {
 		Reason string `json:"reason"`
 	} `json:"steps"`
@@ -77,6 +95,48 @@ type result struct {
 	Confirmed string            `json:"confirmed"`
 	Backup    string            `json:"backup"`
 	Diff      any               `json:"diff"`
+}
+
+// rejection is one rejected flag as the module reports it.
+type rejection struct {
+	Given  string `json:"given"`
+	Reason string `json:"reason"`
+	By     string `json:"by"`
+}
+
+// rejections prints as text, one "flag (by): reason" per flag, sorted.
+type rejections map[string]rejection
+
+func (r rejections) String() string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(r)) {
+		parts = append(parts, fmt.Sprintf("%s (by %s): %s", k, r[k].By, r[k].Reason))
+	}
+	return "{" + strings.Join(parts, "; ") + "}"
+}
+
+// checkRefusals checks every flag the host refuses is rejected with the
+// host's own words, and that the accepted ones are not.
+func checkRefusals(t *testing.T, r result, skip ...string) {
+	t.Helper()
+	for key, said := range host.Refused() {
+		if slices.Contains(skip, key) {
+			continue
+		}
+		got, ok := r.Rejected[key]
+		if !ok {
+			t.Errorf("%s not rejected, though the host's libvirt said %q; rejected: %v", key, said, r.Rejected)
+			continue
+		}
+		if !strings.Contains(got.Reason, said) {
+			t.Errorf("%s rejected for %q, not in libvirt's words %q", key, got.Reason, said)
+		}
+	}
+	for _, key := range host.MustRefuse() {
+		if _, ok := r.Rejected[key]; !ok && !slices.Contains(skip, key) {
+			t.Errorf("%s (no host like this one has it) not rejected: %v", key, r.Rejected)
+		}
+	}
 }
 
 func args(t *testing.T, extra map[string]any) string {
@@ -159,14 +219,13 @@ func novaPID() int {
 
 func novaRunning() bool { return novaPID() > 0 }
 
-// candidates mixes good flags in libvirt names, Linux names (sse4_1,
-// tsc_deadline_timer), a Linux-only synthetic flag (constant_tsc) and
-// features this AMD host lacks (avx512f, hle: checked with virsh cpu-compare).
-var candidates = []string{"pcid", "sse4_1", "tsc_deadline_timer", "constant_tsc", "avx512f", "x2apic", "hle", "avx2"}
-var wantAccepted = []string{"pcid", "sse4.1", "tsc-deadline", "x2apic", "avx2"}
-
+// TestApplyIdempotentCheckMode applies the suite's candidates (libvirt
+// names, Linux names, a Linux-only flag, the other vendor's features, an
+// unknown name) and expects exactly what the host's libvirt accepts.
 func TestApplyIdempotentCheckMode(t *testing.T) {
 	orig := original(t)
+	candidates, wantAccepted := host.Given(), host.Accepted()
+	t.Logf("derived from the host (`%s`): expect accepted %v, refused %v", host.Command, wantAccepted, slices.Sorted(maps.Keys(host.Refused())))
 	r := runModule(t, args(t, map[string]any{"candidates": candidates, "apply": true, "_ansible_diff": true}))
 	if r.Failed {
 		t.Fatalf("module failed: %s", r.Msg)
@@ -180,20 +239,15 @@ func TestApplyIdempotentCheckMode(t *testing.T) {
 	if !slices.Equal(r.Accepted, wantAccepted) {
 		t.Errorf("accepted %v, want %v", r.Accepted, wantAccepted)
 	}
-	for _, f := range []string{"constant_tsc", "avx512f", "hle"} {
-		if len(r.Rejected[f]) == 0 {
-			t.Errorf("%s not rejected: %v", f, r.Rejected)
-		}
-	}
-	if !strings.Contains(string(r.Rejected["constant_tsc"]), "Unknown CPU feature constant_tsc") ||
-		!strings.Contains(string(r.Rejected["avx512f"]), "does not provide required features: avx512f") {
-		t.Errorf("reasons are not libvirt's words: %s / %s", r.Rejected["constant_tsc"], r.Rejected["avx512f"])
+	checkRefusals(t, r)
+	if !strings.Contains(r.Rejected["constant_tsc"].Reason, "Unknown CPU feature constant_tsc") {
+		t.Errorf("the Linux-only flag is not refused in libvirt's words: %v", r.Rejected)
 	}
 	if r.Restarts > 2 || !r.Changed {
 		t.Errorf("auto with apply: restarts=%d changed=%v", r.Restarts, r.Changed)
 	}
 	conf, _ := os.ReadFile(env["NOVA_CONF"])
-	if !strings.Contains(string(conf), "cpu_model_extra_flags = pcid,sse4.1,tsc-deadline,x2apic,avx2\n") {
+	if line := "cpu_model_extra_flags = " + strings.Join(wantAccepted, ",") + "\n"; len(wantAccepted) > 0 && !strings.Contains(string(conf), line) {
 		t.Errorf("nova.conf does not hold exactly the accepted flags:\n%s", conf)
 	}
 	if !novaRunning() {
@@ -236,11 +290,16 @@ func TestApplyIdempotentCheckMode(t *testing.T) {
 
 // TestNovaComputeKilledMidProbe kills nova-compute while the probe waits for
 // its verdict: not a rejection; the step is retried and the probe ends on
-// the original nova.conf with nova-compute running.
+// the original nova.conf with nova-compute running. The middle candidate is
+// a feature no host of this vendor has, so the first trial is refused.
 func TestNovaComputeKilledMidProbe(t *testing.T) {
 	orig := original(t)
+	never := host.NeverHere()[0]
+	cands := []string{"pcid", never, "x2apic"}
+	wantAccepted := host.AcceptedOf(cands...)
+	t.Logf("derived from the host: expect accepted %v of %v (%s: %s)", wantAccepted, cands, never, host.Refused()[never])
 	before := novaPID()
-	cmd := exec.Command(bin, args(t, map[string]any{"candidates": []string{"pcid", "avx512f", "x2apic"}, "strategy": "bisect"}))
+	cmd := exec.Command(bin, args(t, map[string]any{"candidates": cands, "strategy": "bisect"}))
 	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	if err := cmd.Start(); err != nil {
@@ -269,8 +328,11 @@ func TestNovaComputeKilledMidProbe(t *testing.T) {
 	if r.Failed {
 		t.Fatalf("module failed: %s", r.Msg)
 	}
-	if !slices.Equal(r.Accepted, []string{"pcid", "x2apic"}) || len(r.Rejected) != 1 {
-		t.Errorf("accepted %v rejected %v", r.Accepted, r.Rejected)
+	if !slices.Equal(r.Accepted, wantAccepted) || len(r.Rejected) != len(cands)-len(wantAccepted) {
+		t.Errorf("accepted %v rejected %v, want accepted %v", r.Accepted, r.Rejected, wantAccepted)
+	}
+	if _, ok := r.Rejected[never]; !ok {
+		t.Errorf("%s not rejected: %v", never, r.Rejected)
 	}
 	if !strings.Contains(out.String(), "restarted again after attempt 1") {
 		t.Error("the retried step is not reported")
@@ -339,14 +401,15 @@ func TestPluginOnRig(t *testing.T) {
 	original(t)
 	deny := filepath.Join(t.TempDir(), "deny.txt")
 	os.WriteFile(deny, []byte("pcid # not on our older hosts\n"), 0o644)
-	r := runModule(t, args(t, map[string]any{"candidates": candidates, "strategy": "plugin:sitepolicy",
+	r := runModule(t, args(t, map[string]any{"candidates": host.Given(), "strategy": "plugin:sitepolicy",
 		"plugin_dir": pluginGo, "plugin_host": hostBin, "plugin_options": map[string]any{"deny_list": deny}, "_ansible_check_mode": true}))
 	if r.Failed {
 		t.Fatalf("module failed: %s", r.Msg)
 	}
-	want := []string{"sse4.1", "tsc-deadline", "x2apic", "avx2"}
-	if !slices.Equal(r.Accepted, want) || !strings.Contains(string(r.Rejected["pcid"]), "site policy") ||
-		!strings.Contains(string(r.Rejected["hle"]), "does not provide required features: hle") {
-		t.Errorf("accepted %v rejected %v", r.Accepted, r.Rejected)
+	want := slices.DeleteFunc(host.Accepted(), func(f string) bool { return f == "pcid" })
+	t.Logf("derived from the host: expect accepted %v (pcid denied by the site policy)", want)
+	if !slices.Equal(r.Accepted, want) || !strings.Contains(r.Rejected["pcid"].Reason, "site policy") {
+		t.Errorf("accepted %v rejected %v, want accepted %v", r.Accepted, r.Rejected, want)
 	}
+	checkRefusals(t, r, "pcid")
 }

@@ -13,6 +13,10 @@
 # Processes are only ever stopped by the PIDs this script recorded when it started them;
 # a libvirtd started by someone else is used as it is and never stopped.
 set -euo pipefail
+# Pass no inherited descriptor to the daemons started here: flock(1) hands its
+# lock on /tmp/cpuflags-*.lock to the command, and a daemon that keeps it holds
+# the lock for ever (a libvirtd did, and every locked run waited behind it).
+for __fd in /proc/$$/fd/*; do __fd=${__fd##*/}; case $__fd in 0|1|2|255) ;; *) eval "exec $__fd>&-" ;; esac; done
 
 RIG=${CPUFLAGS_RIG_DIR:-/var/tmp/cpuflags-rig}
 NOVA_CONF=/etc/nova/nova.conf
