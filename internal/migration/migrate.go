@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -385,6 +386,12 @@ func startQEMU(ctx context.Context, bin string, s Side, sock string, memMB int, 
 			if err == nil {
 				p.qmp = c
 				return p, nil
+			}
+			// QEMU creates the socket file before it listens on it: a
+			// refused connection on a loaded machine means "not yet".
+			if errors.Is(err, syscall.ECONNREFUSED) && p.running() && ctx.Err() == nil {
+				time.Sleep(50 * time.Millisecond)
+				continue
 			}
 			if r := p.waitExit(2 * time.Second); r != "" || !p.running() {
 				p.refused, p.reason = true, r
