@@ -11,6 +11,7 @@ ROOT=$PWD
 PY=$ROOT/.venv/bin
 export ANSIBLE_COLLECTIONS_PATH=$ROOT/.ansible/collections ANSIBLE_NOCOLOR=1
 INV=tests/nova/inventory.yml
+# the rig is the inventory group "hypervisors"
 CONF=/etc/nova/nova.conf
 OUT=$ROOT/tests/output/nova
 mkdir -p "$OUT"
@@ -31,11 +32,11 @@ check() {
 changed_zero() { grep -Eq 'changed=0 ' "$1" && ! grep -Eq 'changed=[1-9]' "$1"; }
 compute_up() { service nova-compute status >/dev/null 2>&1; }
 
-check rollout "$PY/ansible-playbook" -i "$INV" tests/nova/test_rollout.yml -e @"$VARS"
-check rollout-second "$PY/ansible-playbook" -i "$INV" playbooks/rollout.yml -e @"$VARS"
+check rollout "$PY/ansible-playbook" -i "$INV" -e cpu_flags_groups=hypervisors tests/nova/test_rollout.yml -e @"$VARS"
+check rollout-second "$PY/ansible-playbook" -i "$INV" -e cpu_flags_groups=hypervisors playbooks/rollout.yml -e @"$VARS"
 check rollout-idempotent changed_zero "$OUT/rollout-second.log"
 cp -a "$CONF" "$OUT/nova.conf.applied"
-check rollout-check "$PY/ansible-playbook" -i "$INV" --check --diff playbooks/rollout.yml -e @"$VARS"
+check rollout-check "$PY/ansible-playbook" -i "$INV" -e cpu_flags_groups=hypervisors --check --diff playbooks/rollout.yml -e @"$VARS"
 check rollout-check-unchanged changed_zero "$OUT/rollout-check.log"
 check rollout-check-wrote-nothing cmp "$CONF" "$OUT/nova.conf.applied"
 
@@ -44,18 +45,18 @@ check rollout-check-wrote-nothing cmp "$CONF" "$OUT/nova.conf.applied"
 # pre-flight for the rolled-out definition.
 # validate: the flags this host's libvirt accepts; validate-refuses: a
 # feature no host of this vendor has, refused in libvirt's words.
-check validate "$PY/ansible-playbook" -i "$INV" playbooks/validate.yml -e cpu_flags_validate_instance=testvm \
+check validate "$PY/ansible-playbook" -i "$INV" -e cpu_flags_groups=hypervisors playbooks/validate.yml -e cpu_flags_validate_instance=testvm \
   -e @"$OUT/validate-accepted.json"
 never=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cpu_flags_rollout_flags"][0])' "$OUT/validate-refused.json")
 never_said=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["cpu_flags_test_refused"][sys.argv[2]])' "$VARS" "$never")
-check validate-refuses bash -c "! '$PY/ansible-playbook' -i '$INV' playbooks/validate.yml -e @'$OUT/validate-refused.json' \
+check validate-refuses bash -c "! '$PY/ansible-playbook' -i '$INV' -e cpu_flags_groups=hypervisors playbooks/validate.yml -e @'$OUT/validate-refused.json' \
   > '$OUT/validate-refuses.out' 2>&1 && grep -q 'cannot give guests $never' '$OUT/validate-refuses.out' \
   && grep -qF '$never_said' '$OUT/validate-refuses.out'"
 
 # A host that refuses the cluster's flags (the probe phase skipped, so the
 # refused feature reaches the apply step): the play must fail, nova.conf must
 # be byte for byte what it was, and nova-compute must run on it.
-check refusal-fails bash -c "! '$PY/ansible-playbook' -i '$INV' playbooks/rollout.yml -e cpu_flags_rollout_probe=false \
+check refusal-fails bash -c "! '$PY/ansible-playbook' -i '$INV' -e cpu_flags_groups=hypervisors playbooks/rollout.yml -e cpu_flags_rollout_probe=false \
   -e @'$OUT/refusal.json'"
 check refusal-rescued grep -q "Put the previous nova.conf back" "$OUT/refusal-fails.log"
 check refusal-conf-restored cmp "$CONF" "$OUT/nova.conf.applied"
