@@ -2,6 +2,10 @@
 // flags nova-compute accepts on a hypervisor for a base model, and says for
 // each rejected flag why. See plugins/modules/nova_cpu_flag_probe.py.
 //
+// The work is in internal/probe (probe, verify, restore) and
+// internal/novaservice (how nova-compute is managed here); this command
+// parses the module's parameters, calls them and reports.
+//
 // It does not link go-plugin: external probers are reached through the
 // separate cpuflags-prober-host program. Run with the hidden arguments
 // "--cpuflags-watchdog JOURNAL PID" it is the detached watchdog that restores
@@ -14,13 +18,22 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/kvm-migration/cpuflags/internal/ansiblemod"
+	"github.com/kvm-migration/cpuflags/internal/hostpath"
 	"github.com/kvm-migration/cpuflags/internal/novaservice"
 	"github.com/kvm-migration/cpuflags/internal/probe"
 	"github.com/kvm-migration/cpuflags/internal/proberplugin/wire"
+)
+
+// The module's modes: the rollout role probes, its handler verifies
+// nova-compute after a change, and its rescue makes sure a host ends on its
+// previous configuration.
+const (
+	modeProbe   = "probe"
+	modeVerify  = "verify"
+	modeRestore = "restore"
 )
 
 var spec = ansiblemod.Spec{
@@ -48,145 +61,38 @@ var spec = ansiblemod.Spec{
 	},
 }
 
-func main() {
+func main() { os.Exit(main1()) }
+
+func main1() int {
 	if len(os.Args) == 4 && os.Args[1] == probe.WatchdogArg {
 		pid, _ := strconv.Atoi(os.Args[3])
-		os.Exit(probe.RunWatchdog(os.Args[2], pid))
+		return probe.RunWatchdog(os.Args[2], pid)
 	}
-	os.Exit(ansiblemod.Run(spec, os.Args, run))
-}
-
-// serviceKeys are the keys of the service dict.
-var serviceKeys = []string{"kind", "unit", "restart_command", "status_command", "pid_command", "pid_file", "log_path"}
-
-// serviceSpec builds the service spec from the service dict, detecting the
-// kind when it is auto or missing.
-func serviceSpec(d map[string]any) (novaservice.Spec, error) {
-	for k := range d {
-		known := false
-		for _, s := range serviceKeys {
-			known = known || k == s
-		}
-		if !known {
-			return novaservice.Spec{}, fmt.Errorf("service: unknown key %q; known keys: %s", k, strings.Join(serviceKeys, ", "))
-		}
-	}
-	str := func(k string) string {
-		if v, ok := d[k]; ok && v != nil {
-			return strings.TrimSpace(fmt.Sprint(v))
-		}
-		return ""
-	}
-	argv := func(k string) ([]string, error) {
-		switch v := d[k].(type) {
-		case nil:
-			return nil, nil
-		case string:
-			return strings.Fields(v), nil
-		case []any:
-			out := make([]string, len(v))
-			for i, e := range v {
-				out[i] = fmt.Sprint(e)
-			}
-			return out, nil
-		}
-		return nil, fmt.Errorf("service.%s must be a list of arguments or a string", k)
-	}
-	s := novaservice.Spec{Kind: novaservice.Kind(str("kind")), Unit: str("unit"),
-		PIDFile: os.ExpandEnv(str("pid_file")), LogPath: os.ExpandEnv(str("log_path"))}
-	var err error
-	if s.RestartCommand, err = argv("restart_command"); err != nil {
-		return s, err
-	}
-	if s.StatusCommand, err = argv("status_command"); err != nil {
-		return s, err
-	}
-	if s.PIDCommand, err = argv("pid_command"); err != nil {
-		return s, err
-	}
-	if s.LogPath == "" {
-		s.LogPath = "/var/log/nova/nova-compute.log"
-	}
-	if s.Kind == "" || s.Kind == "auto" {
-		s = detectService(s)
-		if s.Kind == "" {
-			return s, fmt.Errorf("service.kind: cannot tell how nova-compute is managed here (no systemd unit nova-compute/openstack-nova-compute, no /etc/init.d/nova-compute); set service.kind to one of systemd, sysv, docker, podman, command")
-		}
-	}
-	return s, nil
-}
-
-// detectService fills kind (and unit, pid file) from what the host has.
-func detectService(s novaservice.Spec) novaservice.Spec {
-	if _, err := os.Stat("/run/systemd/system"); err == nil {
-		for _, unit := range []string{"nova-compute", "openstack-nova-compute"} {
-			if s.Unit != "" && s.Unit != unit {
-				continue
-			}
-			for _, dir := range []string{"/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"} {
-				if _, err := os.Stat(filepath.Join(dir, unit+".service")); err == nil {
-					s.Kind, s.Unit = novaservice.KindSystemd, unit
-					return s
-				}
-			}
-		}
-	}
-	if _, err := os.Stat("/etc/init.d/nova-compute"); err == nil {
-		s.Kind = novaservice.KindSysV
-		if s.Unit == "" {
-			s.Unit = "nova-compute"
-		}
-		if s.PIDFile == "" {
-			s.PIDFile = "/var/run/nova/nova-compute.pid"
-		}
-	}
-	return s
+	return ansiblemod.Run(spec, os.Args, run)
 }
 
 func run(ctx context.Context, m *ansiblemod.Module, r *ansiblemod.Result) error {
-	svc, err := serviceSpec(m.Dict("service"))
+	svc, err := novaservice.SpecFromDict(m.Dict("service"), hostpath.HostDir("/"))
 	if err != nil {
 		return err
 	}
+	grace := time.Duration(m.Float("accept_grace") * float64(time.Second))
+	timeout := time.Duration(m.Int("timeout")) * time.Second
 	switch m.Str("mode") {
 	case modeVerify:
-		return runVerify(ctx, m, r, svc)
-	case modeRestore:
-		return runRestore(ctx, m, r, svc)
-	}
-	strategy := m.Str("strategy")
-	if !strings.HasPrefix(strategy, probe.PluginPrefix) {
-		ok := false
-		for _, s := range probe.Strategies {
-			ok = ok || s == strategy
-		}
-		if !ok {
-			return fmt.Errorf("strategy %q is not one of %s or plugin:NAME", strategy, strings.Join(probe.Strategies, ", "))
-		}
-	}
-	conf := m.Path("nova_conf")
-	extra := m.List("extra_config_files")
-	cv := probe.ReadConfValues(append([]string{conf}, extra...))
-	check, err := probe.ResolveNovaCheck(ctx, m.Str("nova_check"), cv, svc, nil)
-	if err != nil {
+		msg, err := probe.Verify(ctx, probe.VerifyOptions{ConfPath: m.Path("nova_conf"), Service: svc, Grace: grace, CheckMode: m.CheckMode})
+		r.Msg = msg
 		return err
-	}
-	if check.Check == wire.CheckNone {
-		r.Warn("nova-compute runs no start-up CPU check here (%s): every flag passes at start-up and is only checked when guests start", check.Source)
-	}
-	uri := m.Str("libvirt_uri")
-	if uri == "" {
-		uri = cv.ConnectionURI
-	}
-	if uri == "" {
-		uri = "qemu:///system"
+	case modeRestore:
+		rep, err := probe.Restore(ctx, probe.RestoreOptions{ConfPath: m.Path("nova_conf"), Backup: m.Path("backup"), Service: svc,
+			Timeout: timeout, Wait: novaservice.WaitOptions{Grace: grace}, CheckMode: m.CheckMode})
+		return restoreResult(r, rep, err)
 	}
 	opts := probe.Options{
-		Model: m.Str("model"), Candidates: m.List("candidates"), Strategy: strategy, Apply: m.Bool("apply"),
-		RequireAll: m.Bool("require_all"),
-		CheckMode:  m.CheckMode, ConfPath: conf, ExtraConfigFiles: extra, Service: svc, Check: check, LibvirtURI: uri,
-		Timeout: time.Duration(m.Int("timeout")) * time.Second,
-		Wait:    novaservice.WaitOptions{Grace: time.Duration(m.Float("accept_grace") * float64(time.Second))},
+		Model: m.Str("model"), Candidates: m.List("candidates"), Strategy: m.Str("strategy"), Apply: m.Bool("apply"),
+		RequireAll: m.Bool("require_all"), CheckMode: m.CheckMode,
+		ConfPath: m.Path("nova_conf"), ExtraConfigFiles: m.List("extra_config_files"), Service: svc, LibvirtURI: m.Str("libvirt_uri"),
+		Timeout: timeout, Wait: novaservice.WaitOptions{Grace: grace},
 		Spawn: func(journal string) error {
 			return probe.SpawnWatchdog(filepath.Base(os.Args[0]), journal)
 		},
@@ -198,24 +104,38 @@ func run(ctx context.Context, m *ansiblemod.Module, r *ansiblemod.Result) error 
 			opts.PluginOptions[k] = fmt.Sprint(v)
 		}
 	}
-	if name, ok := strings.CutPrefix(strategy, probe.PluginPrefix); ok {
-		dir := m.Path("plugin_dir")
-		if dir == "" {
-			return fmt.Errorf("strategy %s needs plugin_dir, the directory holding cpuflags-plugin-%s", strategy, name)
-		}
-		host := m.Path("plugin_host")
-		if host == "" {
-			host = filepath.Join(dir, "cpuflags-prober-host")
-		}
-		ep, err := probe.StartExecProber(ctx, host, dir, name)
-		if err != nil {
-			return err
-		}
-		defer ep.Close()
-		opts.Predictor = ep
+	warnings, done, err := probe.Prepare(ctx, &opts, probe.Setup{NovaCheck: m.Str("nova_check"), PluginDir: m.Path("plugin_dir"), PluginHost: m.Path("plugin_host")})
+	defer done()
+	r.Warnings = append(r.Warnings, warnings...)
+	if err != nil {
+		return err
 	}
 	rep, err := probe.Run(ctx, opts)
-	fields := result(rep)
+	return probeResult(r, opts, rep, err)
+}
+
+// probeResult reports a probe: its fields also when it failed.
+func probeResult(r *ansiblemod.Result, opts probe.Options, rep *probe.Report, err error) error {
+	fields := map[string]any{
+		"accepted": rep.Accepted, "rejected": rep.Rejected, "candidates": rep.Candidates,
+		"restarts": rep.Restarts, "strategy": rep.Strategy, "steps": rep.Steps,
+		"nova_check": rep.NovaCheck.Check, "nova_check_source": rep.NovaCheck.Source,
+	}
+	if rep.Accepted == nil {
+		fields["accepted"] = []string{}
+	}
+	if rep.NovaCheck.NovaVersion != "" {
+		fields["nova_version"] = rep.NovaCheck.NovaVersion
+	}
+	if rep.Backup != "" {
+		fields["backup"] = rep.Backup
+	}
+	if len(rep.Recovered) > 0 {
+		fields["recovered"] = rep.Recovered
+	}
+	if rep.Confirmed != "" {
+		fields["confirmed"] = rep.Confirmed
+	}
 	for k, v := range fields {
 		r.Set(k, v)
 	}
@@ -227,30 +147,22 @@ func run(ctx context.Context, m *ansiblemod.Module, r *ansiblemod.Result) error 
 	if rep.Diff != "" {
 		r.AddDiff(ansiblemod.DiffEntry{Prepared: rep.Diff})
 	}
-	r.Msg = fmt.Sprintf("%s on %s: %d accepted, %d rejected, %d restart(s) (check %s)", strategy, opts.Model, len(rep.Accepted), len(rep.Rejected), rep.Restarts, check.Check)
+	r.Msg = fmt.Sprintf("%s on %s: %d accepted, %d rejected, %d restart(s) (check %s)",
+		opts.Strategy, opts.Model, len(rep.Accepted), len(rep.Rejected), rep.Restarts, opts.Check.Check)
 	return nil
 }
 
-func result(rep *probe.Report) map[string]any {
-	out := map[string]any{
-		"accepted": rep.Accepted, "rejected": rep.Rejected, "candidates": rep.Candidates,
-		"restarts": rep.Restarts, "strategy": rep.Strategy, "steps": rep.Steps,
-		"nova_check": rep.NovaCheck.Check, "nova_check_source": rep.NovaCheck.Source,
+// restoreResult reports a restore (mode=restore).
+func restoreResult(r *ansiblemod.Result, rep *probe.RestoreReport, err error) error {
+	r.Changed, r.Msg = rep.Changed, rep.Msg
+	if rep.Recovered != nil {
+		r.Set("recovered", *rep.Recovered)
 	}
-	if rep.Accepted == nil {
-		out["accepted"] = []string{}
+	if rep.Diff != "" {
+		r.AddDiff(ansiblemod.DiffEntry{Prepared: rep.Diff})
 	}
-	if rep.NovaCheck.NovaVersion != "" {
-		out["nova_version"] = rep.NovaCheck.NovaVersion
+	if err != nil && rep.Reason != "" {
+		return ansiblemod.WithFields(err, map[string]any{"reason": rep.Reason})
 	}
-	if rep.Backup != "" {
-		out["backup"] = rep.Backup
-	}
-	if len(rep.Recovered) > 0 {
-		out["recovered"] = rep.Recovered
-	}
-	if rep.Confirmed != "" {
-		out["confirmed"] = rep.Confirmed
-	}
-	return out
+	return err
 }

@@ -4,25 +4,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
-
-	"github.com/kvm-migration/cpuflags/internal/ansiblemod"
-	"github.com/kvm-migration/cpuflags/internal/probe"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"nova_cpu_flag_probe": func() {
-			if len(os.Args) == 4 && os.Args[1] == probe.WatchdogArg {
-				pid, _ := strconv.Atoi(os.Args[3])
-				os.Exit(probe.RunWatchdog(os.Args[2], pid))
-			}
-			os.Exit(ansiblemod.Run(spec, os.Args, run))
-		},
+		"nova_cpu_flag_probe": func() { os.Exit(main1()) },
 	})
 }
 

@@ -8,9 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/kvm-migration/cpuflags/internal/hostpath"
 )
 
 // Format names an input format.
@@ -190,18 +191,9 @@ func readLimited(path string) ([]byte, error) {
 	return data, nil
 }
 
-// HostDir re-roots host paths, like node-feature-discovery's hostpath:
-// HostDir("/") for the live host, a test directory in tests.
-type HostDir string
-
-// Path joins elem under the host root ("" counts as "/").
-func (h HostDir) Path(elem ...string) string {
-	root := string(h)
-	if root == "" {
-		root = "/"
-	}
-	return filepath.Join(append([]string{root}, elem...)...)
-}
+// HostDir re-roots host paths (hostpath.HostDir): HostDir("/") for the live
+// host, a test directory in tests.
+type HostDir = hostpath.HostDir
 
 // ReadLive reads and parses <root>/proc/cpuinfo.
 func ReadLive(root HostDir) (*CPU, error) {

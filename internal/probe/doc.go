@@ -16,4 +16,10 @@
 // waits on; if the module process dies with the journal still present, the
 // watchdog restores the backup and restarts nova-compute. A stale journal
 // found at start (watchdog dead too) is recovered before anything else.
+// Prepare resolves what the operator left to the host first (Nova's check,
+// the libvirt URI, an external prober).
+//
+// Verify and Restore are the rollout role's other two steps: its handler
+// verifies that nova-compute keeps running after a change, its rescue puts
+// the previous nova.conf back and makes nova-compute run on it.
 package probe

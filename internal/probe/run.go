@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -95,23 +93,87 @@ type Report struct {
 // Apply, on the accepted flags), running. Whatever fails in between, it
 // restores the original configuration and restarts nova-compute before
 // returning; a kill of the process is covered by the watchdog.
-func Run(ctx context.Context, o Options) (rep *Report, err error) {
-	rep = &Report{Strategy: o.Strategy, NovaCheck: o.Check, Rejected: map[string]Rejected{}}
-	if o.Model == "" {
-		return rep, errors.New("model is empty; give the base CPU model, e.g. Westmere")
+//
+// It runs in four steps: plan reads and checks everything without touching
+// the host; lock takes the probe lock and recovers what a dead probe left;
+// decide runs the strategy; finish writes the final nova.conf (rollback
+// restores the original when deciding or finishing fails).
+func Run(ctx context.Context, o Options) (*Report, error) {
+	p, err := plan(o)
+	defer p.close()
+	if err != nil {
+		return p.rep, err
 	}
-	progress := func(format string, a ...any) {
-		if o.Progress != nil {
-			o.Progress(fmt.Sprintf(format, a...))
-		}
+	if o.CheckMode {
+		return p.rep, p.predictOnly(ctx)
+	}
+	err = p.lock(ctx)
+	if p.guard != nil {
+		defer p.guard.Unlock()
+	}
+	if err != nil {
+		return p.rep, err
+	}
+	// From here on every exit goes through finish or rollback.
+	d, err := p.decide(ctx)
+	fill(p.rep, d, p.given)
+	if err != nil {
+		return p.rep, p.rollback(ctx, err)
+	}
+	if err := p.finish(ctx); err != nil {
+		return p.rep, err
+	}
+	return p.rep, nil
+}
+
+// probeRun is one Run: what plan found, and what lock and decide add.
+type probeRun struct {
+	o   Options
+	rep *Report
+	// original is nova.conf before the probe (re-read after a recovery).
+	original  []byte
+	flags     []string
+	given     map[string]string // flag name -> the operator's spelling
+	ctl       novaservice.Controller
+	rec       *Recorder
+	predictor Prober
+	guard     *Guard      // set by lock
+	nova      *NovaProber // set by decide
+}
+
+func (p *probeRun) progress(format string, a ...any) {
+	if p.o.Progress != nil {
+		p.o.Progress(fmt.Sprintf(format, a...))
+	}
+}
+
+// close copies the step log and the restart count into the report.
+func (p *probeRun) close() {
+	if p.nova != nil && p.rep.Restarts < p.nova.RestartCount() {
+		p.rep.Restarts = p.nova.RestartCount()
+	}
+	if p.rec != nil {
+		p.rep.Steps = p.rec.Steps
+	}
+}
+
+// plan reads and checks nova.conf, the files read after it and the
+// candidates, and sets up the controller, the step log and the predictor.
+// It changes nothing.
+func plan(o Options) (*probeRun, error) {
+	p := &probeRun{o: o, rep: &Report{Strategy: o.Strategy, NovaCheck: o.Check, Rejected: map[string]Rejected{}}}
+	rep := p.rep
+	if o.Model == "" {
+		return p, errors.New("model is empty; give the base CPU model, e.g. Westmere")
 	}
 	original, err := os.ReadFile(o.ConfPath)
 	if err != nil {
-		return rep, fmt.Errorf("read nova.conf: %w (set nova_conf)", err)
+		return p, fmt.Errorf("read nova.conf: %w (set nova_conf)", err)
 	}
 	if _, err := novaconf.Parse(original); err != nil {
-		return rep, fmt.Errorf("nova.conf %s: %w", o.ConfPath, err)
+		return p, fmt.Errorf("nova.conf %s: %w", o.ConfPath, err)
 	}
+	p.original = original
 	overrides, err := novaconf.FindOverrides(o.ConfPath, o.ExtraConfigFiles)
 	if err != nil {
 		rep.Warnings = append(rep.Warnings, err.Error())
@@ -121,158 +183,147 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 		for _, ov := range overrides {
 			s = append(s, ov.String())
 		}
-		return rep, fmt.Errorf("files nova-compute reads after %s set the CPU options the probe edits, so its edits would have no effect: %s; remove them there first", o.ConfPath, strings.Join(s, "; "))
+		return p, fmt.Errorf("files nova-compute reads after %s set the CPU options the probe edits, so its edits would have no effect: %s; remove them there first", o.ConfPath, strings.Join(s, "; "))
 	}
 	cands, notes := Normalize(o.Candidates)
 	rep.Candidates = cands
 	rep.Warnings = append(rep.Warnings, notes...)
-	flags := names(cands)
-	given := map[string]string{}
+	p.flags = names(cands)
+	p.given = map[string]string{}
 	for _, c := range cands {
-		given[c.Name] = c.Given
+		p.given[c.Name] = c.Given
 	}
 
-	ctl := o.Controller
-	if ctl == nil {
-		if ctl, err = novaservice.New(o.Service); err != nil {
-			return rep, err
-		}
+	if p.ctl, err = controller(o.Controller, o.Service); err != nil {
+		return p, err
 	}
 	if o.Service.LogPath == "" {
-		return rep, errors.New("service log_path is empty; give nova-compute's log file (e.g. /var/log/nova/nova-compute.log)")
+		return p, errors.New("service log_path is empty; give nova-compute's log file (e.g. /var/log/nova/nova-compute.log)")
 	}
-	rec := &Recorder{Model: o.Model, Check: o.Check.Check, LibvirtURI: o.LibvirtURI, Options: o.PluginOptions,
+	p.rec = &Recorder{Model: o.Model, Check: o.Check.Check, LibvirtURI: o.LibvirtURI, Options: o.PluginOptions,
 		Progress: func(s Step) {
 			verdict := "accepted"
 			if !s.Accepted {
 				verdict = "refused: " + s.Reason
 			}
-			progress("%s %s + [%s]: %s (%.1fs)", s.Prober, o.Model, strings.Join(s.Flags, ","), verdict, s.Seconds)
+			p.progress("%s %s + [%s]: %s (%.1fs)", s.Prober, o.Model, strings.Join(s.Flags, ","), verdict, s.Seconds)
 		}}
-	defer func() { rep.Steps = rec.Steps }()
-	predictor := o.Predictor
-	if predictor == nil {
+	p.predictor = o.Predictor
+	if p.predictor == nil {
 		client := o.Libvirt
 		if client.R == nil {
 			client.R = libvirt.Virsh{URI: o.LibvirtURI}
 		}
-		predictor = &LibvirtProber{Client: client, Compare: o.Check.Check}
+		p.predictor = &LibvirtProber{Client: client, Compare: o.Check.Check}
 	}
+	return p, nil
+}
 
-	if o.CheckMode {
-		if o.Strategy != StrategyLibvirt && !strings.HasPrefix(o.Strategy, PluginPrefix) {
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("check mode: strategy %s would restart nova-compute; only %s was asked", o.Strategy, predictor.Name()))
-		}
-		d, err := Predict(ctx, rec, predictor, flags)
-		fill(rep, d, given)
+// predictOnly is check mode: only the predictor is asked, and with Apply
+// the nova.conf change is shown, not made.
+func (p *probeRun) predictOnly(ctx context.Context) error {
+	o, rep := p.o, p.rep
+	if o.Strategy != StrategyLibvirt && !strings.HasPrefix(o.Strategy, PluginPrefix) {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("check mode: strategy %s would restart nova-compute; only %s was asked", o.Strategy, p.predictor.Name()))
+	}
+	d, err := Predict(ctx, p.rec, p.predictor, p.flags)
+	fill(rep, d, p.given)
+	if err != nil {
+		return err
+	}
+	if o.Apply {
+		after, err := RenderCPU(p.original, o.Model, rep.Accepted)
 		if err != nil {
-			return rep, err
+			return err
 		}
-		if o.Apply {
-			after, err := RenderCPU(original, o.Model, rep.Accepted)
-			if err != nil {
-				return rep, err
-			}
-			rep.Changed = !bytes.Equal(after, original)
-			rep.Before, rep.After = original, after
-			rep.Diff = novaconf.Diff(o.ConfPath, original, after)
-		}
-		return rep, nil
+		rep.Changed = !bytes.Equal(after, p.original)
+		rep.Before, rep.After = p.original, after
+		rep.Diff = novaconf.Diff(o.ConfPath, p.original, after)
 	}
+	return nil
+}
 
+// lock takes the probe lock of nova.conf (p.guard, also when it then
+// fails) and recovers what a dead probe left: a watchdog's report, or a
+// journal whose backup it restores first.
+func (p *probeRun) lock(ctx context.Context) error {
+	o, rep := p.o, p.rep
 	lockWait := o.LockWait
 	if lockWait <= 0 {
 		lockWait = 10 * time.Minute
 	}
 	guard, err := Lock(ctx, o.ConfPath, lockWait)
 	if err != nil {
-		return rep, err
+		return err
 	}
-	defer guard.Unlock()
+	p.guard = guard
 	if r := TakeRecovered(o.ConfPath); r != nil {
 		rep.Recovered = append(rep.Recovered, *r)
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("a previous probe (pid %d) died; its watchdog restored nova.conf and restarted nova-compute (accepted=%v: %s)", r.PID, r.Accepted, r.Reason))
 	}
-	if r, err := guard.RecoverStale(ctx, ctl, o.Wait); r != nil || err != nil {
+	if r, err := guard.RecoverStale(ctx, p.ctl, o.Wait); r != nil || err != nil {
 		if r != nil {
 			rep.Recovered = append(rep.Recovered, *r)
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("a previous probe (pid %d) died and left its journal; restored nova.conf from its backup first (accepted=%v: %s)", r.PID, r.Accepted, r.Reason))
 		}
 		if err != nil {
-			return rep, fmt.Errorf("recover the interrupted probe of pid %d: %w", r.PID, err)
+			return fmt.Errorf("recover the interrupted probe of pid %d: %w", r.PID, err)
 		}
-		if original, err = os.ReadFile(o.ConfPath); err != nil {
-			return rep, fmt.Errorf("read nova.conf: %w", err)
+		if p.original, err = os.ReadFile(o.ConfPath); err != nil {
+			return fmt.Errorf("read nova.conf: %w", err)
 		}
 	}
+	return nil
+}
 
-	nova := &NovaProber{ConfPath: o.ConfPath, Original: original, Controller: ctl, LogPath: o.Service.LogPath,
+// decide runs the strategy. Restarting trials go through a prober that
+// writes the backup and the journal before the first of them.
+func (p *probeRun) decide(ctx context.Context) (*Decision, error) {
+	o := p.o
+	p.nova = &NovaProber{ConfPath: o.ConfPath, Original: p.original, Controller: p.ctl, LogPath: o.Service.LogPath,
 		Timeout: o.Timeout, Wait: o.Wait, BeforeRestart: o.BeforeRestart}
-	arm := func() error {
-		if guard.Armed() {
-			return nil
-		}
-		if err := guard.Arm(original, o.Service, o.Timeout); err != nil {
-			return err
-		}
-		if o.Spawn != nil {
-			if err := o.Spawn(JournalPath(o.ConfPath)); err != nil {
-				rep.Warnings = append(rep.Warnings, "no watchdog: "+err.Error())
-			}
-		}
-		return nil
-	}
-	armed := &armingProber{Prober: nova, arm: arm}
-
-	// From here on every exit goes through finish or rollback.
-	defer func() {
-		if rep.Restarts < nova.RestartCount() {
-			rep.Restarts = nova.RestartCount()
-		}
-	}()
-	var d *Decision
+	armed := &armingProber{Prober: p.nova, arm: p.arm}
 	switch {
 	case o.Strategy == StrategyAuto || strings.HasPrefix(o.Strategy, PluginPrefix):
-		d, err = Predict(ctx, rec, predictor, flags)
-		if err == nil {
-			if why := alreadyRunning(ctx, ctl, o.ConfPath, original, o.Model, d.Accepted); why != "" {
-				rep.Confirmed = why
-				progress("confirmation restart skipped: %s", why)
-			} else {
-				var out Outcome
-				out, err = rec.Ask(ctx, armed, d.Accepted)
-				if err == nil && !out.Accepted {
-					if len(d.Accepted) == 0 {
-						err = fmt.Errorf("nova-compute refused the base model %s with no extra flags: %s", o.Model, out.Reason)
-					} else {
-						var g *Decision
-						g, err = bisectFrom(ctx, rec, armed, nil, d.Accepted, &out)
-						d.Accepted = g.Accepted
-						for f, r := range g.Rejected {
-							d.Rejected[f] = r
-						}
-						d.ordered(flags)
-					}
-				}
-			}
+		d, err := Auto(ctx, p.rec, p.predictor, armed, p.flags, p.confirmed)
+		if d != nil {
+			p.rep.Confirmed = d.Confirmed
 		}
+		return d, err
 	case o.Strategy == StrategyLibvirt:
-		d, err = Predict(ctx, rec, predictor, flags)
+		return Predict(ctx, p.rec, p.predictor, p.flags)
 	case o.Strategy == StrategyBisect || o.Strategy == StrategyNova:
-		d, err = Bisect(ctx, rec, armed, flags)
+		return Bisect(ctx, p.rec, armed, p.flags)
 	case o.Strategy == StrategyOneByOne:
-		d, err = OneByOne(ctx, rec, armed, flags)
-	default:
-		err = fmt.Errorf("unknown strategy %q; use one of %s or plugin:NAME", o.Strategy, strings.Join(Strategies, ", "))
+		return OneByOne(ctx, p.rec, armed, p.flags)
 	}
-	fill(rep, d, given)
-	if err != nil {
-		return rep, rollback(ctx, rep, guard, nova, original, err)
+	return nil, fmt.Errorf("unknown strategy %q; use one of %s or plugin:NAME", o.Strategy, strings.Join(Strategies, ", "))
+}
+
+// confirmed is Auto's check that the running nova-compute has already
+// passed its CPU check on the predicted flags (see alreadyRunning).
+func (p *probeRun) confirmed(ctx context.Context, accepted []string) string {
+	why := alreadyRunning(ctx, p.ctl, p.o.ConfPath, p.original, p.o.Model, accepted)
+	if why != "" {
+		p.progress("confirmation restart skipped: %s", why)
 	}
-	if err := finish(ctx, o, rep, guard, nova, original, arm); err != nil {
-		return rep, err
+	return why
+}
+
+// arm writes the backup and the journal once, and starts the watchdog.
+func (p *probeRun) arm() error {
+	if p.guard.Armed() {
+		return nil
 	}
-	return rep, nil
+	if err := p.guard.Arm(p.original, p.o.Service, p.o.Timeout); err != nil {
+		return err
+	}
+	if p.o.Spawn != nil {
+		if err := p.o.Spawn(JournalPath(p.o.ConfPath)); err != nil {
+			p.rep.Warnings = append(p.rep.Warnings, "no watchdog: "+err.Error())
+		}
+	}
+	return nil
 }
 
 // armingProber writes the backup and journal before its first trial.
@@ -296,173 +347,4 @@ func fill(rep *Report, d *Decision, given map[string]string) {
 	for f, r := range d.Rejected {
 		rep.Rejected[f] = Rejected{Given: given[f], Rejection: r}
 	}
-}
-
-// finish writes the final nova.conf and makes sure nova-compute runs on it.
-func finish(ctx context.Context, o Options, rep *Report, guard *Guard, nova *NovaProber, original []byte, arm func() error) error {
-	target := original
-	refusedAll := o.Apply && o.RequireAll && len(rep.Rejected) > 0
-	if o.Apply && !refusedAll {
-		var err error
-		if target, err = RenderCPU(original, o.Model, rep.Accepted); err != nil {
-			return rollback(ctx, rep, guard, nova, original, err)
-		}
-	}
-	changed := !bytes.Equal(target, original)
-	if changed || nova.RestartCount() > 0 {
-		if err := arm(); err != nil {
-			return rollback(ctx, rep, guard, nova, original, err)
-		}
-		if _, err := novaconf.WriteAtomic(o.ConfPath, target, false); err != nil {
-			return rollback(ctx, rep, guard, nova, original, err)
-		}
-		if !nova.RunningOn(target) {
-			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeoutOr(o.Timeout))
-			v, err := nova.RestartOn(fctx, target)
-			cancel()
-			rep.Restarts = nova.RestartCount()
-			if err == nil && !v.Accepted {
-				what := "the original nova.conf"
-				if changed {
-					what = "the accepted flags"
-				}
-				err = fmt.Errorf("nova-compute refused %s on the final restart: %s", what, v.Reason)
-			}
-			if err != nil {
-				if !changed {
-					_ = guard.Disarm()
-					return fmt.Errorf("nova.conf is back to its original content but nova-compute does not run on it: %w", err)
-				}
-				return rollback(ctx, rep, guard, nova, original, err)
-			}
-		}
-	}
-	rep.Restarts = nova.RestartCount()
-	rep.Changed = changed
-	rep.Before, rep.After = original, target
-	rep.Diff = novaconf.Diff(o.ConfPath, original, target)
-	if j := guard.Journal(); j != nil {
-		if changed {
-			rep.Backup = j.Backup
-		} else {
-			os.Remove(j.Backup)
-		}
-	}
-	if err := guard.Disarm(); err != nil {
-		return err
-	}
-	if refusedAll {
-		names := make([]string, 0, len(rep.Rejected))
-		for name := range rep.Rejected {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		return fmt.Errorf("require_all: nova-compute here refuses %s, so the cluster's flags were not applied; nova.conf is unchanged and nova-compute runs on it",
-			strings.Join(names, ", "))
-	}
-	return nil
-}
-
-// rollback restores the original nova.conf and restarts nova-compute when
-// the probe touched it, then returns cause (with what the rollback found).
-func rollback(ctx context.Context, rep *Report, guard *Guard, nova *NovaProber, original []byte, cause error) error {
-	j := guard.Journal()
-	if j == nil {
-		return cause
-	}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeoutOr(nova.Timeout))
-	defer cancel()
-	var rbErr error
-	if _, err := novaconf.WriteAtomic(nova.ConfPath, original, false); err != nil {
-		rbErr = err
-	} else if !nova.RunningOn(original) {
-		v, err := nova.RestartOn(rctx, original)
-		switch {
-		case err != nil:
-			rbErr = err
-		case !v.Accepted:
-			rbErr = fmt.Errorf("nova-compute does not run on the original nova.conf either: %s", v.Reason)
-		}
-	}
-	rep.Restarts = nova.RestartCount()
-	if rbErr != nil {
-		// Leave the journal: the watchdog retries the recovery when this process exits.
-		return fmt.Errorf("%w; rolling back to the original nova.conf also failed: %v (backup %s; the watchdog retries when the module exits)", cause, rbErr, j.Backup)
-	}
-	os.Remove(j.Backup)
-	_ = guard.Disarm()
-	return fmt.Errorf("%w; nova.conf was restored to its original content and nova-compute runs on it", cause)
-}
-
-func timeoutOr(t time.Duration) time.Duration {
-	if t <= 0 {
-		return 180 * time.Second
-	}
-	return t
-}
-
-// alreadyRunning returns a reason when nova.conf already holds exactly
-// model+flags and the running nova-compute started after nova.conf was
-// last written: it has passed its CPU check on this configuration.
-func alreadyRunning(ctx context.Context, ctl novaservice.Controller, conf string, original []byte, model string, flags []string) string {
-	want, err := RenderCPU(original, model, flags)
-	if err != nil || !bytes.Equal(want, original) {
-		return ""
-	}
-	pider, ok := ctl.(novaservice.PIDer)
-	if !ok {
-		return ""
-	}
-	pid, err := pider.PID(ctx)
-	if err != nil || pid <= 0 {
-		return ""
-	}
-	fi, err := os.Stat(conf)
-	if err != nil {
-		return ""
-	}
-	started, err := processStart(pid)
-	// btime has a resolution of one second: demand a clear margin.
-	if err != nil || !started.After(fi.ModTime().Add(time.Second)) {
-		return ""
-	}
-	if running, err := ctl.Running(ctx); err != nil || !running {
-		return ""
-	}
-	return fmt.Sprintf("nova.conf already holds these flags and nova-compute (pid %d) started at %s, after nova.conf was last written (%s), so it has passed its CPU check on them", pid, started.UTC().Format(time.RFC3339), fi.ModTime().UTC().Format(time.RFC3339))
-}
-
-// processStart returns when process pid started (from /proc; USER_HZ 100).
-func processStart(pid int) (time.Time, error) {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return time.Time{}, err
-	}
-	s := string(stat)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return time.Time{}, fmt.Errorf("parse /proc/%d/stat", pid)
-	}
-	fields := strings.Fields(s[i+1:])
-	if len(fields) < 20 {
-		return time.Time{}, fmt.Errorf("parse /proc/%d/stat", pid)
-	}
-	ticks, err := strconv.ParseInt(fields[19], 10, 64) // field 22 overall
-	if err != nil {
-		return time.Time{}, fmt.Errorf("parse /proc/%d/stat: %w", pid, err)
-	}
-	pstat, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return time.Time{}, err
-	}
-	for _, line := range strings.Split(string(pstat), "\n") {
-		if rest, ok := strings.CutPrefix(line, "btime "); ok {
-			bt, err := strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
-			if err != nil {
-				return time.Time{}, err
-			}
-			return time.Unix(bt, 0).Add(time.Duration(ticks) * 10 * time.Millisecond), nil
-		}
-	}
-	return time.Time{}, errors.New("no btime in /proc/stat")
 }

@@ -176,3 +176,22 @@ func FuzzReadConfValues(f *testing.F) {
 		_ = ReadConfValues([]string{p})
 	})
 }
+
+// TestRunAuto: Run's auto strategy is Auto (the predictor's refusals keep
+// its reason, nova-compute's confirmation is bisected), then finish restores
+// the original nova.conf.
+func TestRunAuto(t *testing.T) {
+	conf, ctl, o := setup(t, "x2apic")
+	o.Strategy, o.Candidates = StrategyAuto, []string{"pcid", "avx512f", "x2apic"}
+	o.Predictor = newFake("libvirt", false, "avx512f")
+	rep, err := Run(context.Background(), o)
+	noErr(t, err)
+	eq(t, []string{"pcid"}, rep.Accepted)
+	eq(t, "libvirt", rep.Rejected["avx512f"].By, "refused by the prediction")
+	eq(t, "nova-compute restart", rep.Rejected["x2apic"].By, "refused by nova-compute after the confirmation failed")
+	eq(t, 3, rep.Restarts, "the refused confirmation, pcid alone, and the original nova.conf")
+	eq(t, ctl.restarts, rep.Restarts, "every restart is counted")
+	got, _ := os.ReadFile(conf)
+	eq(t, origConf, string(got), "without apply nova.conf ends as it was")
+	eq(t, "", rep.Confirmed, "the fake controller names no PID: no skipped confirmation")
+}

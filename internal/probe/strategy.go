@@ -37,6 +37,9 @@ type Decision struct {
 	Accepted []string
 	// Rejected maps each rejected flag to why.
 	Rejected map[string]Rejection
+	// Confirmed says why the accepted flags needed no confirming restart
+	// (Auto; "" when they had one or the strategy makes none).
+	Confirmed string
 }
 
 func newDecision() *Decision { return &Decision{Rejected: map[string]Rejection{}} }
@@ -162,20 +165,29 @@ func Predict(ctx context.Context, rec *Recorder, p Prober, flags []string) (*Dec
 	return d.ordered(flags), err
 }
 
-// Auto predicts with a cheap prober, confirms the predicted set with one
-// real trial (one restart), and bisects with the real prober only when
-// nova-compute still refuses. Flags the predictor refused keep its reason.
-func Auto(ctx context.Context, rec *Recorder, predictor, real Prober, flags []string) (*Decision, error) {
+// Auto is the auto strategy (and plugin:NAME's): it predicts with a cheap
+// prober, confirms the predicted set with one real trial (one restart), and
+// bisects with the real prober only when nova-compute still refuses. Flags
+// the predictor refused keep its reason. When confirmed (may be nil) gives a
+// reason for the predicted set, the confirming trial is skipped and the
+// reason is Decision.Confirmed.
+func Auto(ctx context.Context, rec *Recorder, predictor, real Prober, flags []string, confirmed func(ctx context.Context, accepted []string) string) (*Decision, error) {
 	d, err := Predict(ctx, rec, predictor, flags)
 	if err != nil {
 		return d, err
+	}
+	if confirmed != nil {
+		if why := confirmed(ctx, d.Accepted); why != "" {
+			d.Confirmed = why
+			return d, nil
+		}
 	}
 	out, err := rec.Ask(ctx, real, d.Accepted)
 	if err != nil || out.Accepted {
 		return d, err
 	}
 	if len(d.Accepted) == 0 {
-		return d, fmt.Errorf("%s refused the base model %s with no extra flags: %s", real.Name(), rec.Model, out.Reason)
+		return d, fmt.Errorf("nova-compute refused the base model %s with no extra flags: %s", rec.Model, out.Reason)
 	}
 	group, err := bisectFrom(ctx, rec, real, nil, d.Accepted, &out)
 	d.Accepted = group.Accepted

@@ -125,7 +125,7 @@ func TestAuto(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			pred := newFake("libvirt", false, tt.predBad...)
 			nova := newFake("nova", true, tt.novaBad...)
-			d, err := Auto(context.Background(), &Recorder{Model: "Westmere"}, pred, nova, flags)
+			d, err := Auto(context.Background(), &Recorder{Model: "Westmere"}, pred, nova, flags, nil)
 			noErr(t, err)
 			eq(t, tt.wantAccepted, d.Accepted, tt.reason)
 			length(t, nova.trials, tt.wantRestarts, tt.reason)
@@ -134,6 +134,46 @@ func TestAuto(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refuseAll is a FAKE nova-compute that refuses even the base model alone.
+type refuseAll struct{ trials int }
+
+func (r *refuseAll) Name() string   { return "nova" }
+func (r *refuseAll) Restarts() bool { return true }
+func (r *refuseAll) Check(context.Context, Trial) (Outcome, error) {
+	r.trials++
+	return Outcome{Reason: "InvalidCPUInfo: the model itself"}, nil
+}
+
+func TestAutoConfirmedAndRefusedModel(t *testing.T) {
+	flags := []string{"pcid", "avx512f", "x2apic"}
+	t.Run("already confirmed", func(t *testing.T) {
+		pred, nova := newFake("libvirt", false, "avx512f"), newFake("nova", true)
+		var asked []string
+		d, err := Auto(context.Background(), &Recorder{Model: "Westmere"}, pred, nova, flags,
+			func(_ context.Context, accepted []string) string { asked = accepted; return "running on them" })
+		noErr(t, err)
+		eq(t, []string{"pcid", "x2apic"}, asked, "the predicted set is what is confirmed")
+		eq(t, "running on them", d.Confirmed)
+		length(t, nova.trials, 0, "no confirming restart when the running nova-compute already passed")
+	})
+	t.Run("not confirmed", func(t *testing.T) {
+		pred, nova := newFake("libvirt", false, "avx512f"), newFake("nova", true)
+		d, err := Auto(context.Background(), &Recorder{Model: "Westmere"}, pred, nova, flags,
+			func(context.Context, []string) string { return "" })
+		noErr(t, err)
+		eq(t, "", d.Confirmed)
+		length(t, nova.trials, 1, "one confirming restart")
+	})
+	t.Run("base model refused", func(t *testing.T) {
+		pred, nova := newFake("libvirt", false, flags...), &refuseAll{}
+		_, err := Auto(context.Background(), &Recorder{Model: "Westmere"}, pred, nova, flags, nil)
+		if err == nil || !strings.Contains(err.Error(), "nova-compute refused the base model Westmere with no extra flags") {
+			t.Fatalf("err = %v, want the base model's refusal", err)
+		}
+		eq(t, 1, nova.trials, "the empty set is asked once")
+	})
 }
 
 func TestPredictInteraction(t *testing.T) {
