@@ -24,6 +24,12 @@ var spec = ansiblemod.Spec{
 		"virt_type":   {Default: "kvm", Choices: []string{"kvm", "qemu"}},
 		"cpu_map_dir": {Type: ansiblemod.TypePath, Default: "/usr/share/libvirt/cpu_map"},
 		"root":        {Type: ansiblemod.TypePath, Default: "/"},
+		"guest_view":  {Default: hostfacts.GuestViewPredicted, Choices: []string{hostfacts.GuestViewPredicted, hostfacts.GuestViewCPUInfo}},
+		"nested":      {Type: ansiblemod.TypeBool, Default: false},
+		"pmu":         {Type: ansiblemod.TypeBool, Default: false},
+		"pt":          {Type: ansiblemod.TypeBool, Default: false},
+		"stack_linux": {Default: ""},
+		"stack_qemu":  {Default: ""},
 	},
 }
 
@@ -34,7 +40,12 @@ func run(ctx context.Context, m *ansiblemod.Module, r *ansiblemod.Result) error 
 	if err != nil {
 		return err
 	}
+	pred, err := hostfacts.NewPrediction(m.Str("guest_view"), m.Bool("nested"), m.Bool("pmu"), m.Bool("pt"), m.Str("stack_linux"), m.Str("stack_qemu"))
+	if err != nil {
+		return err
+	}
 	facts, err := hostfacts.Gather(ctx, hostfacts.Options{
+		Prediction: pred,
 		Src:        m.Path("src"),
 		Format:     format,
 		Root:       cpuinfo.HostDir(m.Path("root")),

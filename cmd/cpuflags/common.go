@@ -22,6 +22,7 @@ func cmdCommon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	instance := fs.String("instance", "", "CPU description of a test instance running the base model (step 3)")
 	format := fs.String("format", "json", "output: json, md or html")
 	out := fs.String("out", "", "also write every artifact (flag lists, report.json/md/html) into this directory")
+	predFlags := addPredictionFlags(fs)
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
@@ -32,10 +33,14 @@ func cmdCommon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if !slices.Contains([]string{"json", "md", "html"}, *format) {
 		return fmt.Errorf("%w: --format must be json, md or html, not %q", errUsage, *format)
 	}
+	pred, err := predFlags.prediction()
+	if err != nil {
+		return err
+	}
 	in := clusterrun.Input{Model: *model}
 	for _, arg := range files {
 		group, path := splitGroup(arg)
-		f, err := hostfacts.Load(ctx, path)
+		f, err := hostfacts.LoadWith(ctx, path, pred)
 		if err != nil {
 			return err
 		}
@@ -45,7 +50,7 @@ func cmdCommon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	if *instance != "" {
-		f, err := hostfacts.Load(ctx, *instance)
+		f, err := hostfacts.LoadWith(ctx, *instance, pred)
 		if err != nil {
 			return fmt.Errorf("--instance: %w", err)
 		}

@@ -2,8 +2,8 @@
 // same Go packages as the modules: for operators without Ansible and for
 // captured CPU descriptions.
 //
-//	cpuflags facts [--format F] [--libvirt auto|always|never] [FILE...]
-//	cpuflags common [--model M] [--instance FILE] [--format json|md|html] [--out DIR] [GROUP=]FILE...
+//	cpuflags facts [--format F] [--libvirt auto|always|never] [--nested] [--stack-linux V] [--stack-qemu V] [FILE...]
+//	cpuflags common [--model M] [--instance FILE] [--format json|md|html] [--out DIR] [--nested] [GROUP=]FILE...
 //	cpuflags migrate-test --cpu DEF [--target-cpu DEF] [--accel tcg|kvm] [--target-accel tcg|kvm]
 //	cpuflags version
 package main
@@ -96,6 +96,7 @@ func cmdFacts(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	lv := fs.String("libvirt", "auto", "for this host: ask libvirt (auto, always, never)")
 	uri := fs.String("libvirt-uri", "qemu:///system", "libvirt connection URI")
 	virtType := fs.String("virt-type", "kvm", "virtualization type for domcapabilities: kvm or qemu")
+	predFlags := addPredictionFlags(fs)
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
@@ -109,8 +110,12 @@ func cmdFacts(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	default:
 		return fmt.Errorf("%w: --libvirt must be auto, always or never, not %q", errUsage, *lv)
 	}
+	pred, err := predFlags.prediction()
+	if err != nil {
+		return err
+	}
 	base := hostfacts.Options{Format: f, Libvirt: *lv, LibvirtURI: *uri, VirtType: *virtType,
-		CPUMapDir: "/usr/share/libvirt/cpu_map"}
+		CPUMapDir: "/usr/share/libvirt/cpu_map", Prediction: pred}
 	if len(files) == 0 {
 		facts, err := hostfacts.Gather(ctx, base)
 		if err != nil {

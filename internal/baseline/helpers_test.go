@@ -21,6 +21,17 @@ func sampleHost(t testing.TB, file, group string) Host {
 	return factsHost(file, group, hostfacts.FromCPU(file, cpu, featnames.Builtin()))
 }
 
+// rawSampleHost is sampleHost with the translated flags trusted as they are
+// (hostfacts.Prediction.Raw), for tests of the intersection engine itself.
+func rawSampleHost(t testing.TB, file, group string) Host {
+	t.Helper()
+	cpu, err := cpuinfo.ReadFile(refdata.Path(t, "samples", file), "")
+	if err != nil {
+		t.Fatalf("read sample %s: %v", file, err)
+	}
+	return factsHost(file, group, hostfacts.FromCPUWith(file, cpu, featnames.Builtin(), hostfacts.Prediction{Raw: true}))
+}
+
 // factsHost is clusterrun.HostFromFacts for facts without libvirt (which
 // this package's tests cannot import: clusterrun imports baseline).
 func factsHost(name, group string, f *hostfacts.Facts) Host {

@@ -55,12 +55,34 @@ const (
 )
 
 // Stack is the hypervisor software the prediction may assume. Versions are
-// "major.minor" (more components are ignored); "" means unknown, and a rule
-// that needs a version is then not applied: features only newer stacks give
-// stay out of the predicted view.
+// "major.minor" (more components are ignored). An empty field takes
+// DefaultStack's value; StackUnknown says nothing is known, and a rule that
+// needs a version is then not applied: features only newer stacks give stay
+// out of the predicted view.
 type Stack struct {
 	Linux string `json:"linux,omitempty"`
 	QEMU  string `json:"qemu,omitempty"`
+}
+
+// StackUnknown, as a Stack field, means the version is not known.
+const StackUnknown = "unknown"
+
+// DefaultStack is assumed where the operator does not say: Linux 5.10 and
+// QEMU 5.2, the oldest kernel and QEMU of the distributions OpenStack 2023.1
+// (the first Nova release that checks CPUs with compareHypervisorCPU) runs
+// on (Debian 11; Ubuntu 22.04 and RHEL 9 ship newer). Every reference
+// capture made with QEMU >= 5.0 is predicted soundly with it.
+var DefaultStack = Stack{Linux: "5.10", QEMU: "5.2"}
+
+// Effective returns s with empty fields filled from DefaultStack.
+func (s Stack) Effective() Stack {
+	if strings.TrimSpace(s.Linux) == "" {
+		s.Linux = DefaultStack.Linux
+	}
+	if strings.TrimSpace(s.QEMU) == "" {
+		s.QEMU = DefaultStack.QEMU
+	}
+	return s
 }
 
 // Options are what the operator says about the hypervisors beyond the capture.
@@ -73,7 +95,8 @@ type Options struct {
 	PMU bool `json:"pmu"`
 	// PT: kvm_intel runs with pt_mode=1 (host_guest), so intel-pt is given.
 	PT bool `json:"pt"`
-	// Stack is the assumed Linux/QEMU of the hypervisors ("" = unknown).
+	// Stack is the assumed Linux/QEMU of the hypervisors (empty fields:
+	// DefaultStack; StackUnknown: not known).
 	Stack Stack `json:"stack"`
 }
 
@@ -113,8 +136,10 @@ type View struct {
 	Added []Decision `json:"added"`
 	// Dropped are host features a guest cannot be given, with the reason.
 	Dropped []Decision `json:"dropped"`
-	// Options are the options the prediction used.
+	// Options are the options the prediction used, with the effective stack.
 	Options Options `json:"options"`
+	// StackAssumed is true when a stack version came from DefaultStack.
+	StackAssumed bool `json:"stack_assumed"`
 	// Rules names the rule set (RulesVersion).
 	Rules string `json:"rules"`
 }
@@ -125,6 +150,8 @@ const RulesVersion = "guestview/1 (Linux 6.16 kvm_set_cpu_caps, QEMU 10.1 kvm_ar
 
 // Predict applies the rules to one host.
 func Predict(h Host, opts Options) View {
+	assumed := strings.TrimSpace(opts.Stack.Linux) == "" || strings.TrimSpace(opts.Stack.QEMU) == ""
+	opts.Stack = opts.Stack.Effective()
 	have := toSet(h.Features)
 	flags := toSet(h.LinuxFlags)
 	vmx := toSet(h.VMXFlags)
@@ -175,6 +202,8 @@ func Predict(h Host, opts Options) View {
 		Dropped:  make([]Decision, 0, len(dropped)),
 		Options:  opts,
 		Rules:    RulesVersion,
+
+		StackAssumed: assumed,
 	}
 	for _, f := range sortedKeys(dropped) {
 		v.Dropped = append(v.Dropped, dropped[f])

@@ -38,7 +38,7 @@ func TestPredictDropsHostOnlyAndUnknown(t *testing.T) {
 }
 
 func TestPredictAddsEmulated(t *testing.T) {
-	v := Predict(Host{Vendor: VendorIntel, Features: []string{"sse2"}}, Options{})
+	v := Predict(Host{Vendor: VendorIntel, Features: []string{"sse2"}}, Options{Stack: Stack{Linux: StackUnknown, QEMU: StackUnknown}})
 	for _, f := range []string{"hypervisor", "x2apic"} {
 		d, ok := find(v.Added, f)
 		if !ok || !has(v.Features, f) || d.Kind != KindEmulated {
@@ -47,6 +47,10 @@ func TestPredictAddsEmulated(t *testing.T) {
 	}
 	if has(v.Features, "tsc_adjust") || has(v.Features, "arat") {
 		t.Errorf("stack-dependent emulation added with an unknown stack: %v", v.Features)
+	}
+	def := Predict(Host{Vendor: VendorIntel, Features: []string{"sse2"}}, Options{})
+	if !def.StackAssumed || def.Options.Stack != DefaultStack || !has(def.Features, "arat") || has(def.Features, "arch-capabilities") {
+		t.Errorf("default stack %+v assumed=%v: %v", def.Options.Stack, def.StackAssumed, def.Features)
 	}
 	cur := Predict(Host{Vendor: VendorIntel, Features: []string{"sse2"}}, Options{Stack: Stack{Linux: "6.16.1", QEMU: "10.1.0"}})
 	for _, f := range []string{"tsc_adjust", "arat", "arch-capabilities", "tsc-deadline"} {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/kvm-migration/cpuflags/internal/cpuinfo"
 	"github.com/kvm-migration/cpuflags/internal/featnames"
+	"github.com/kvm-migration/cpuflags/internal/guestview"
 	"github.com/kvm-migration/cpuflags/internal/refdata"
 )
 
@@ -210,6 +211,19 @@ type refHost struct {
 	enabled  map[string]bool // what QEMU/KVM gave a guest (libvirt names)
 	disabled map[string]bool // host features QEMU/KVM refused (libvirt names)
 	host     map[string]bool // the host CPUID in libvirt names
+	// qemu50 is true when the capture was made with QEMU 5.0 or later: its
+	// query-cpu-model-expansion (the .json file) lists vmx-* properties,
+	// which QEMU 5.0 introduced. Older captures prove no stack version.
+	qemu50 bool
+}
+
+// stack is the hypervisor stack the capture proves: the default assumption
+// (Linux 5.10, QEMU 5.2) for QEMU >= 5.0 captures, nothing known otherwise.
+func (h refHost) stack() guestview.Stack {
+	if h.qemu50 {
+		return guestview.Stack{}
+	}
+	return guestview.Stack{Linux: guestview.StackUnknown, QEMU: guestview.StackUnknown}
 }
 
 func vendorString(d cpuData) string {
@@ -303,8 +317,13 @@ func loadRefHosts(t testing.TB, r *refSet) []refHost {
 		dump := readCPUData(t, filepath.Join(dir, "x86_64-cpuid-"+name+".xml"))
 		vid := vendorString(dump)
 		fam, mod, step := signature(dump)
+		expansion, err := os.ReadFile(filepath.Join(dir, "x86_64-cpuid-"+name+".json"))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
 		hosts = append(hosts, refHost{
-			name: name, vendor: libvirtVendor[vid], vendorID: vid, family: fam, model: mod, stepping: step,
+			qemu50: strings.Contains(string(expansion), `"vmx-`),
+			name:   name, vendor: libvirtVendor[vid], vendorID: vid, family: fam, model: mod, stepping: step,
 			flags:    r.synthesizeFlags(dump, vid),
 			enabled:  r.libvirtNames(readCPUData(t, m)),
 			disabled: r.libvirtNames(readCPUData(t, filepath.Join(dir, "x86_64-cpuid-"+name+"-disabled.xml"))),

@@ -59,6 +59,10 @@ const (
 	srcLibvirt   = "libvirt src/qemu/qemu_capabilities.c virQEMUCapsCPUFilterFeatures and src/cpu_map/x86_features.xml"
 	srcRefData   = "libvirt 11.3.0 tests/cputestdata (-disabled.xml of the 51 reference hosts)"
 	srcThisStack = "this project's rig: virsh domcapabilities with QEMU 7.2 on Linux 6.18"
+	// qemu50 qualifies srcRefData for the QEMU 5.0 gates: every reference
+	// capture made with QEMU 5.0 or later (its model expansion lists the
+	// vmx-* properties QEMU 5.0 introduced) gives the feature.
+	qemu50 = "; every reference capture made with QEMU >= 5.0 (model expansion with vmx-* properties) gives it"
 )
 
 // passthrough builds a rule for features KVM passes through from the host.
@@ -115,9 +119,9 @@ var rules = []Rule{
 		Signature: []Signature{{Family: 0x17}, {Family: 0x18}},
 		Reason:    "Linux clears XSAVES on AMD family 0x17 (erratum 1386: XSAVES may fail to save XMM registers) and Hygon family 0x18 is derived from it; KVM masks its capabilities with the kernel's, and none of the Zen1/Hygon reference hosts got it",
 		Source:    "Linux arch/x86/kernel/cpu/amd.c (erratum 1386); " + srcRefData},
-	{ID: "xsaves", Kind: KindPassthrough, Features: []string{"xsaves"}, MinLinux: "6.16", MinQEMU: "10.1",
-		Reason: "XSAVES passes through on current stacks (F(XSAVES); on VMX only with the XSAVES execution control), but older QEMU/KVM did not give it (disabled on 4 Intel and 3 AMD reference hosts) and libvirt marks it migratable='no'",
-		Source: srcCaps + "; " + srcVMX + " (if (!cpu_has_vmx_xsaves()) kvm_cpu_cap_clear(X86_FEATURE_XSAVES)); " + srcRefData},
+	{ID: "xsaves", Kind: KindPassthrough, Features: []string{"xsaves"}, MinLinux: "4.20", MinQEMU: "5.0",
+		Reason: "XSAVES passes through (f_xsaves, F(XSAVES); on VMX only with the XSAVES execution control), but stacks older than QEMU 5.0 did not give it (disabled on 4 Intel reference hosts; libvirt marks it migratable='no')",
+		Source: srcCaps420 + "; " + srcVMX + " (if (!cpu_has_vmx_xsaves()) kvm_cpu_cap_clear(X86_FEATURE_XSAVES)); " + srcRefData + qemu50},
 	{ID: "invpcid-vmx", Kind: KindPassthrough, Vendors: intel, Features: []string{"invpcid"},
 		RequiresFeatures: []string{"pcid"},
 		Reason:           "INVPCID passes through on VMX hosts with the enable-INVPCID execution control (vmx_set_cpu_caps clears it otherwise); every CPU with INVPCID and PCID has it",
@@ -160,9 +164,9 @@ var rules = []Rule{
 		MinLinux: "6.10",
 		Reason:   "KVM sets AMD's SSBD bit on Intel when the host has SPEC_CTRL_SSBD",
 		Source:   srcCaps610 + " (if (boot_cpu_has(X86_FEATURE_SPEC_CTRL_SSBD)) kvm_cpu_cap_set(X86_FEATURE_AMD_SSBD))"},
-	{ID: "spec-ctrl-intel", Kind: KindPassthrough, Vendors: intel, Features: []string{"spec-ctrl", "stibp", "ssbd"}, MinLinux: "4.20",
-		Reason: "Intel's speculation-control bits pass through (F(SPEC_CTRL), F(INTEL_STIBP), F(SPEC_CTRL_SSBD)) on kernels that know them; older stacks did not give them (stibp disabled on 7 and spec-ctrl on 1 Intel reference host)",
-		Source: srcCaps420 + "; " + srcRefData},
+	{ID: "spec-ctrl-intel", Kind: KindPassthrough, Vendors: intel, Features: []string{"spec-ctrl", "stibp", "ssbd"}, MinLinux: "4.20", MinQEMU: "5.0",
+		Reason: "Intel's speculation-control bits pass through (F(SPEC_CTRL), F(INTEL_STIBP), F(SPEC_CTRL_SSBD)) on kernels that know them; stacks older than QEMU 5.0 did not always give them (stibp disabled on 7 and spec-ctrl on 1 Intel reference host)",
+		Source: srcCaps420 + "; " + srcRefData + qemu50},
 	{ID: "amd-spec-bits", Kind: KindPassthrough, Vendors: amd, Features: []string{"ibpb", "amd-ssbd", "amd-no-ssb", "stibp-always-on", "amd-psfd"},
 		Reason: "AMD's speculation-control bits of 0x80000008 EBX pass through (F(AMD_IBPB), F(AMD_SSBD), F(AMD_SSB_NO), F(AMD_STIBP_ALWAYS_ON), F(AMD_PSFD))",
 		Source: srcCaps},
@@ -180,30 +184,30 @@ var rules = []Rule{
 	{ID: "tsc-deadline-host", Kind: KindPassthrough, Features: []string{"tsc-deadline"},
 		Reason: "the TSC-deadline timer is emulated by KVM's local APIC (EMULATED_F(TSC_DEADLINE_TIMER)) and QEMU enables it with KVM_CAP_TSC_DEADLINE_TIMER and the in-kernel irqchip; given on every reference stack whose host has it",
 		Source: srcCaps + "; " + srcQEMU + "; " + srcRefData},
-	{ID: "tsc-deadline", Kind: KindEmulated, Features: []string{"tsc-deadline"}, MinQEMU: "7.2",
-		Reason: "KVM emulates the TSC-deadline timer whatever the host has (EMULATED_F(TSC_DEADLINE_TIMER)); QEMU enables it with KVM_CAP_TSC_DEADLINE_TIMER and the in-kernel irqchip; 3 reference stacks whose host lacks it did not add it",
-		Source: srcCaps + "; " + srcQEMU + "; " + srcThisStack + "; " + srcRefData},
-	{ID: "tsc-adjust", Kind: KindEmulated, Features: []string{"tsc_adjust"}, MinLinux: "4.20", MinQEMU: "7.2",
-		Reason: "KVM emulates IA32_TSC_ADJUST whatever the host has (EMULATED_F(TSC_ADJUST)); one reference stack (Xeon E5-2650 v3) did not give it",
-		Source: srcCaps420 + "; " + srcThisStack + "; " + srcRefData},
-	{ID: "arat", Kind: KindEmulated, Features: []string{"arat"}, MinQEMU: "7.2",
-		Reason: "the APIC timer is always running for a guest: KVM reports leaf 6 EAX = ARAT only and QEMU adds it (\"safe to allow because of emulated APIC\"); 7 reference stacks did not give it",
-		Source: srcCaps + " (__do_cpuid_func case 6: entry->eax = 0x4); " + srcQEMU + "; " + srcThisStack + "; " + srcRefData},
+	{ID: "tsc-deadline", Kind: KindEmulated, Features: []string{"tsc-deadline"}, MinQEMU: "5.0",
+		Reason: "KVM emulates the TSC-deadline timer whatever the host has (EMULATED_F(TSC_DEADLINE_TIMER)); QEMU enables it with KVM_CAP_TSC_DEADLINE_TIMER and the in-kernel irqchip; 3 reference stacks older than QEMU 5.0 whose host lacks it did not add it",
+		Source: srcCaps + "; " + srcQEMU + "; " + srcThisStack + "; " + srcRefData + qemu50},
+	{ID: "tsc-adjust", Kind: KindEmulated, Features: []string{"tsc_adjust"}, MinLinux: "4.20", MinQEMU: "5.0",
+		Reason: "KVM emulates IA32_TSC_ADJUST whatever the host has (EMULATED_F(TSC_ADJUST)); one reference stack older than QEMU 5.0 (Xeon E5-2650 v3) did not give it",
+		Source: srcCaps420 + "; " + srcThisStack + "; " + srcRefData + qemu50},
+	{ID: "arat", Kind: KindEmulated, Features: []string{"arat"}, MinQEMU: "5.0",
+		Reason: "the APIC timer is always running for a guest: KVM reports leaf 6 EAX = ARAT only and QEMU adds it (\"safe to allow because of emulated APIC\"); 7 reference stacks older than QEMU 5.0 did not give it",
+		Source: srcCaps + " (__do_cpuid_func case 6: entry->eax = 0x4); " + srcQEMU + "; " + srcThisStack + "; " + srcRefData + qemu50},
 	{ID: "arch-capabilities", Kind: KindEmulated, Features: []string{"arch-capabilities"}, MinLinux: "6.10",
 		Reason: "KVM emulates IA32_ARCH_CAPABILITIES on every host (EMULATED_F(ARCH_CAPABILITIES)); QEMU keeps the bit when KVM lists the MSR; one Intel reference stack did not give it",
 		Source: srcCaps610 + " (kvm_cpu_cap_set(X86_FEATURE_ARCH_CAPABILITIES)); " + srcQEMU + "; " + srcRefData},
 
 	// --- Stack-dependent passthrough: current kernels give them, some
 	// reference stacks did not.
-	{ID: "xsaveopt", Kind: KindPassthrough, Features: []string{"xsaveopt"}, MinLinux: "4.20",
-		Reason: "XSAVEOPT passes through (F(XSAVEOPT) in the 0xD.1 mask); one reference stack (Xeon E5-2650 v3) did not give it",
-		Source: srcCaps420 + "; " + srcRefData},
-	{ID: "sha-ni", Kind: KindPassthrough, Features: []string{"sha-ni"}, MinLinux: "4.20",
-		Reason: "SHA-NI passes through (F(SHA_NI)); the Ryzen 7 1800X reference stack did not give it",
-		Source: srcCaps420 + "; " + srcRefData},
-	{ID: "rdtscp-amd", Kind: KindPassthrough, Vendors: amd, Features: []string{"rdtscp"}, MinLinux: "5.7",
-		Reason: "RDTSCP passes through (F(RDTSCP)), but kvm_amd gained RDTSCP support late: 5 AMD reference stacks did not give it",
-		Source: srcCaps57 + "; " + srcRefData},
+	{ID: "xsaveopt", Kind: KindPassthrough, Features: []string{"xsaveopt"}, MinLinux: "4.20", MinQEMU: "5.0",
+		Reason: "XSAVEOPT passes through (F(XSAVEOPT) in the 0xD.1 mask); one reference stack older than QEMU 5.0 (Xeon E5-2650 v3) did not give it",
+		Source: srcCaps420 + "; " + srcRefData + qemu50},
+	{ID: "sha-ni", Kind: KindPassthrough, Features: []string{"sha-ni"}, MinLinux: "4.20", MinQEMU: "5.0",
+		Reason: "SHA-NI passes through (F(SHA_NI)); the Ryzen 7 1800X reference stack, older than QEMU 5.0, did not give it",
+		Source: srcCaps420 + "; " + srcRefData + qemu50},
+	{ID: "rdtscp-amd", Kind: KindPassthrough, Vendors: amd, Features: []string{"rdtscp"}, MinLinux: "5.7", MinQEMU: "5.0",
+		Reason: "RDTSCP passes through (F(RDTSCP)), but kvm_amd gained RDTSCP support late: 5 AMD reference stacks, all older than QEMU 5.0, did not give it",
+		Source: srcCaps57 + "; " + srcRefData + qemu50},
 	{ID: "rdtscp-vmx", Kind: KindPassthrough, Vendors: intel, Features: []string{"rdtscp"},
 		Reason: "RDTSCP passes through on VMX hosts with the enable-RDTSCP control (vmx_set_cpu_caps), which every VMX CPU with RDTSCP has",
 		Source: srcVMX},

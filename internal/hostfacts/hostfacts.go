@@ -15,6 +15,7 @@ import (
 	"github.com/kvm-migration/cpuflags/internal/cpuinfo"
 	"github.com/kvm-migration/cpuflags/internal/cpumodels"
 	"github.com/kvm-migration/cpuflags/internal/featnames"
+	"github.com/kvm-migration/cpuflags/internal/guestview"
 	"github.com/kvm-migration/cpuflags/internal/libvirt"
 	"github.com/kvm-migration/cpuflags/internal/x86level"
 )
@@ -28,9 +29,27 @@ const (
 
 // Trusted views.
 const (
+	// ViewLibvirt: libvirt's domcapabilities host-model on the host itself
+	// (or a captured domcapabilities document): the exact guest view.
 	ViewLibvirt = "libvirt"
+	// ViewPredicted: the host's /proc/cpuinfo or lscpu flags with the
+	// guestview rules applied (what QEMU/KVM can give a guest there).
+	ViewPredicted = "predicted"
+	// ViewCPUInfo: the translated flags as they are (only on request:
+	// Prediction.Raw, or facts written before the predicted view existed).
 	ViewCPUInfo = "cpuinfo"
 )
+
+// Prediction says how a host known only from its CPU flags is turned into
+// a guest view.
+type Prediction struct {
+	// Raw trusts the translated flags as they are (view cpuinfo) instead of
+	// predicting the guest view.
+	Raw bool
+	// Guest are the operator's statements about the hypervisors (nested,
+	// pmu, pt, stack versions) the rules may use.
+	Guest guestview.Options
+}
 
 // Options says where to read the CPU from and whether to ask libvirt.
 type Options struct {
@@ -42,6 +61,7 @@ type Options struct {
 	VirtType   string // kvm or qemu
 	CPUMapDir  string // the host's libvirt cpu_map; its feature names win
 	Runner     libvirt.Runner
+	Prediction Prediction
 }
 
 // Excluded explains one Linux flag that has no libvirt feature.
@@ -82,6 +102,7 @@ type Facts struct {
 	LinuxFlags       []string                 `json:"linux_flags"`
 	FlagsDiffer      bool                     `json:"flags_differ"`
 	FlagDifferences  []cpuinfo.FlagDifference `json:"flag_differences,omitempty"`
+	VMXFlags         []string                 `json:"vmx_flags,omitempty"`
 	Features         []string                 `json:"features"`
 	Excluded         map[string]Excluded      `json:"excluded"`
 	Derived          []featnames.Derivation   `json:"derived,omitempty"`
@@ -92,6 +113,8 @@ type Facts struct {
 	Libvirt          LibvirtView              `json:"libvirt"`
 	TrustedView      string                   `json:"trusted_view"`
 	TrustedFeatures  []string                 `json:"trusted_features"`
+	NestedOnly       []string                 `json:"nested_only,omitempty"`
+	GuestView        *guestview.View          `json:"guest_view,omitempty"`
 	Overpromised     []string                 `json:"overpromised,omitempty"`
 	Warnings         []string                 `json:"warnings,omitempty"`
 }
@@ -129,18 +152,24 @@ func Gather(ctx context.Context, opts Options) (*Facts, error) {
 		}
 	}
 
-	f := FromCPU(source, cpu, table)
+	f := FromCPUWith(source, cpu, table, opts.Prediction)
 	f.Libvirt = askLibvirt(ctx, opts, f)
 	if opts.Libvirt == LibvirtAlways && !f.Libvirt.Available {
 		return nil, fmt.Errorf("libvirt=always but libvirt could not be asked: %s", f.Libvirt.Reason)
 	}
-	decideTrust(f)
+	decideTrust(f, opts.Prediction)
 	return f, nil
 }
 
 // FromCPU builds the facts that come from the CPU description alone (no
-// libvirt): names, exclusions and level. The trusted view is the cpuinfo one.
+// libvirt) with the default prediction: names, exclusions, level and the
+// predicted guest view, which is the trusted one.
 func FromCPU(source string, cpu *cpuinfo.CPU, table *featnames.Table) *Facts {
+	return FromCPUWith(source, cpu, table, Prediction{})
+}
+
+// FromCPUWith is FromCPU with the operator's prediction options.
+func FromCPUWith(source string, cpu *cpuinfo.CPU, table *featnames.Table, pred Prediction) *Facts {
 	tr := table.Translate(cpu.Flags, cpu.Vendor)
 	f := &Facts{
 		Source:           source,
@@ -159,6 +188,7 @@ func FromCPU(source string, cpu *cpuinfo.CPU, table *featnames.Table) *Facts {
 		LinuxFlags:       cpu.Flags,
 		FlagsDiffer:      cpu.FlagsDiffer,
 		FlagDifferences:  cpu.FlagDifferences,
+		VMXFlags:         cpu.VMXFlags,
 		Features:         nonNil(tr.Features),
 		Excluded:         make(map[string]Excluded, len(tr.Excluded)),
 		Derived:          tr.Derived,
@@ -179,10 +209,19 @@ func FromCPU(source string, cpu *cpuinfo.CPU, table *featnames.Table) *Facts {
 		f.Warnings = append(f.Warnings, "the input does not name the CPU vendor (a plain flag list); vendor-specific checks are skipped for this host")
 	}
 	if cpu.Hypervisor {
-		f.Warnings = append(f.Warnings, "this CPU description comes from a virtual machine (hypervisor flag); its flags are what its hypervisor chose to expose")
+		f.Warnings = append(f.Warnings, "this CPU description comes from a virtual machine (hypervisor flag); its flags are what its hypervisor chose to expose, and a guest nested in it may get less than the predicted view")
 	}
-	decideTrust(f)
+	decideTrust(f, pred)
 	return f
+}
+
+// predict computes the guest view of f's CPU.
+func predict(f *Facts, pred Prediction) *guestview.View {
+	v := guestview.Predict(guestview.Host{
+		Vendor: f.Vendor, Family: f.Family, Model: f.Model, Stepping: f.Stepping,
+		Features: f.Features, LinuxFlags: f.LinuxFlags, VMXFlags: f.VMXFlags,
+	}, pred.Guest)
+	return &v
 }
 
 func askLibvirt(ctx context.Context, opts Options, f *Facts) LibvirtView {
@@ -247,10 +286,18 @@ func describeLibvirtError(err error) string {
 }
 
 // decideTrust picks the view later steps use. libvirt's domcapabilities is
-// what Nova (2023.1 and later) checks against; /proc/cpuinfo can list
-// features KVM cannot give (nested KVM), so libvirt wins where it answered.
-func decideTrust(f *Facts) {
-	defer func() { f.TrustedX86Level = x86level.FromFeatures(f.TrustedFeatures).Name }()
+// what Nova (2023.1 and later) checks against; /proc/cpuinfo lists features
+// KVM cannot give and lacks some it emulates, so libvirt wins where it
+// answered, and otherwise the predicted guest view (guestview) is trusted.
+func decideTrust(f *Facts, pred Prediction) {
+	defer func() {
+		f.TrustedX86Level = x86level.FromFeatures(f.TrustedFeatures).Name
+		f.NestedOnly = nestedOnly(f.TrustedFeatures)
+	}()
+	f.GuestView = nil
+	if !pred.Raw {
+		f.GuestView = predict(f, pred)
+	}
 	if f.Libvirt.Available {
 		f.TrustedView = ViewLibvirt
 		f.TrustedFeatures = f.Libvirt.HostModelFeature
@@ -262,9 +309,26 @@ func decideTrust(f *Facts) {
 		}
 		return
 	}
+	f.Overpromised = nil
+	if f.GuestView != nil {
+		f.TrustedView = ViewPredicted
+		f.TrustedFeatures = f.GuestView.Features
+		return
+	}
 	f.TrustedView = ViewCPUInfo
 	f.TrustedFeatures = f.Features
-	f.Overpromised = nil
+}
+
+// nestedOnly lists the features that a guest gets only where every host
+// runs KVM with nested=1 (vmx, svm, vmx-* controls...).
+func nestedOnly(features []string) []string {
+	var out []string
+	for _, x := range features {
+		if guestview.IsNestedOnly(x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func difference(a, b []string) []string {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kvm-migration/cpuflags/internal/cpuinfo"
 	"github.com/kvm-migration/cpuflags/internal/featnames"
+	"github.com/kvm-migration/cpuflags/internal/guestview"
 	"github.com/kvm-migration/cpuflags/internal/libvirt"
 	"github.com/kvm-migration/cpuflags/internal/refdata"
 )
@@ -56,8 +57,19 @@ func TestFromCPUEverySampleIsExplained(t *testing.T) {
 				t.Errorf("%s: feature %q is not a libvirt feature name", e.Name(), feat)
 			}
 		}
-		if f.TrustedView != ViewCPUInfo || !slices.Equal(f.TrustedFeatures, f.Features) {
-			t.Errorf("%s: without libvirt the cpuinfo view must be trusted, got %q", e.Name(), f.TrustedView)
+		if f.TrustedView != ViewPredicted || f.GuestView == nil || !slices.Equal(f.TrustedFeatures, f.GuestView.Features) {
+			t.Errorf("%s: without libvirt the predicted view must be trusted, got %q", e.Name(), f.TrustedView)
+		}
+		// Every translated feature is either in the guest view or dropped with a reason.
+		for _, feat := range f.Features {
+			dropped := slices.ContainsFunc(f.GuestView.Dropped, func(d guestview.Decision) bool { return d.Feature == feat && d.Reason != "" })
+			if !slices.Contains(f.TrustedFeatures, feat) && !dropped {
+				t.Errorf("%s: feature %q vanished from the predicted view without a reason", e.Name(), feat)
+			}
+		}
+		raw := FromCPUWith(e.Name(), cpu, table, Prediction{Raw: true})
+		if raw.TrustedView != ViewCPUInfo || !slices.Equal(raw.TrustedFeatures, raw.Features) || raw.GuestView != nil {
+			t.Errorf("%s: Prediction.Raw must trust the cpuinfo view, got %q", e.Name(), raw.TrustedView)
 		}
 		if !strings.HasPrefix(f.X86Level, "x86-64-v") {
 			t.Errorf("%s: x86_64_level %q", e.Name(), f.X86Level)
@@ -101,8 +113,8 @@ func TestGatherLibvirtUnavailable(t *testing.T) {
 			if f.Libvirt.Asked != tt.wantAsked || f.Libvirt.Available || f.Libvirt.Reason == "" {
 				t.Errorf("libvirt view %+v (%s)", f.Libvirt, tt.reason)
 			}
-			if f.TrustedView != ViewCPUInfo {
-				t.Errorf("trusted view %q, want cpuinfo (%s)", f.TrustedView, tt.reason)
+			if f.TrustedView != ViewPredicted {
+				t.Errorf("trusted view %q, want predicted (%s)", f.TrustedView, tt.reason)
 			}
 		})
 	}

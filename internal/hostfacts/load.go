@@ -13,6 +13,12 @@ import (
 // wrote) or a captured CPU description, which is then parsed without
 // asking libvirt (the file describes another host).
 func Load(ctx context.Context, path string) (*Facts, error) {
+	return LoadWith(ctx, path, Prediction{})
+}
+
+// LoadWith is Load with the operator's prediction settings, used when path
+// is a captured CPU description (facts JSON carries its own view).
+func LoadWith(ctx context.Context, path string, pred Prediction) (*Facts, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
@@ -23,7 +29,7 @@ func Load(ctx context.Context, path string) (*Facts, error) {
 		}
 		return f, nil
 	}
-	return Gather(ctx, Options{Src: path, Libvirt: LibvirtNever})
+	return Gather(ctx, Options{Src: path, Libvirt: LibvirtNever, Prediction: pred})
 }
 
 // FromJSON decodes facts from their JSON form (as found in
@@ -54,8 +60,8 @@ func decodeFacts(data []byte) (*Facts, bool, error) {
 	if err := json.Unmarshal(trimmed, &f); err != nil {
 		return nil, true, err
 	}
-	if f.TrustedView != ViewLibvirt && f.TrustedView != ViewCPUInfo {
-		return nil, true, fmt.Errorf("trusted_view is %q, want %q or %q", f.TrustedView, ViewLibvirt, ViewCPUInfo)
+	if f.TrustedView != ViewLibvirt && f.TrustedView != ViewPredicted && f.TrustedView != ViewCPUInfo {
+		return nil, true, fmt.Errorf("trusted_view is %q, want %q, %q or %q", f.TrustedView, ViewLibvirt, ViewPredicted, ViewCPUInfo)
 	}
 	if len(f.TrustedFeatures) == 0 && len(f.Features) == 0 {
 		return nil, true, fmt.Errorf("no features: neither trusted_features nor features is set")

@@ -26,6 +26,11 @@ description:
     (C(virsh domcapabilities) host-model features, each named model's usability and blockers, the
     libvirt and QEMU versions) and trusts that view over C(/proc/cpuinfo), which can over-promise
     (nested KVM). The facts say which view later steps trust.
+  - For a host known only from its flags (a captured file, or no libvirt), predicts what QEMU/KVM can
+    give a guest there (the C(predicted) view). It drops what KVM does not virtualize (host-only bits,
+    C(vmx)/C(svm) without nested KVM, C(intel-pt), C(pdcm)), adds what it emulates (C(x2apic),
+    C(hypervisor), C(tsc-deadline), ...), each with its reason, by rules read from Linux, QEMU and
+    libvirt; see O(nested), O(pmu), O(pt), O(stack_linux) and O(stack_qemu).
   - The module is a Go binary; it needs no Python on the target.
 author:
   - cpu_flags maintainers (@kvm-migration)
@@ -73,6 +78,42 @@ options:
       - Directory the host's C(/proc) is read under. Only for tests and containers.
     type: path
     default: /
+  guest_view:
+    description:
+      - How a host without libvirt's answer is turned into what its guests get. V(predicted) applies
+        the guest-view rules; V(cpuinfo) trusts the translated flags as they are.
+    type: str
+    choices: [predicted, cpuinfo]
+    default: predicted
+  nested:
+    description:
+      - The hypervisors run KVM with C(nested=1), so C(vmx)/C(svm) and the sub-features KVM then
+        advertises are part of the predicted view (listed in RV(ansible_facts.cpu_flags.nested_only)).
+    type: bool
+    default: false
+  pmu:
+    description:
+      - Guests get a virtual PMU (libvirt C(<pmu state='on'/>)), so C(pdcm) and the AMD performance
+        counters are part of the predicted view.
+    type: bool
+    default: false
+  pt:
+    description:
+      - C(kvm_intel) runs with C(pt_mode=1), so C(intel-pt) is part of the predicted view.
+    type: bool
+    default: false
+  stack_linux:
+    description:
+      - Kernel version of the hypervisors (for example V(6.1)); features only newer KVM gives stay out
+        of the predicted view below it. Empty assumes 5.10; V(unknown) assumes nothing.
+    type: str
+    default: ""
+  stack_qemu:
+    description:
+      - QEMU version of the hypervisors (for example V(7.2)). Empty assumes 5.2; V(unknown) assumes
+        nothing.
+    type: str
+    default: ""
 notes:
   - Supports check mode (it changes nothing) and returns facts in check mode too.
   - "Runs on linux/amd64 hypervisors; captured files can also be read on a linux/arm64 or
@@ -98,6 +139,14 @@ EXAMPLES = r"""
 - name: Read a captured lscpu -J file on the controller
   kvm_migration.cpu_flags.cpu_flags_facts:
     src: "{{ playbook_dir }}/captures/{{ inventory_hostname }}.lscpu.json"
+  delegate_to: localhost
+
+- name: Predict the guest view of captured hosts that run nested KVM on Linux 6.1 and QEMU 7.2
+  kvm_migration.cpu_flags.cpu_flags_facts:
+    src: "{{ playbook_dir }}/captures/{{ inventory_hostname }}.cpuinfo"
+    nested: true
+    stack_linux: "6.1"
+    stack_qemu: "7.2"
   delegate_to: localhost
 
 - name: Show the libvirt features the later steps trust
@@ -184,9 +233,20 @@ ansible_facts:
           description: What the host's libvirt says, or why it was not asked.
           type: dict
         trusted_view:
-          description: Which view later steps trust, C(libvirt) (domcapabilities) or C(cpuinfo).
+          description: >-
+            Which view later steps trust: C(libvirt) (domcapabilities), C(predicted) (the flags with
+            the guest-view rules applied) or C(cpuinfo) (the flags as they are, O(guest_view=cpuinfo)).
           type: str
           sample: libvirt
+        guest_view:
+          description: >-
+            The predicted guest view: its features, the features added (emulated) and dropped, each
+            with rule, kind, reason and what would let it through, the options and the effective stack.
+          type: dict
+        nested_only:
+          description: Trusted features a guest gets only where every host runs KVM with nested=1.
+          type: list
+          elements: str
         trusted_features:
           description: libvirt feature names from the trusted view.
           type: list
