@@ -18,7 +18,7 @@ var spec = ansiblemod.Spec{
 	SupportsCheckMode: true,
 	Params: map[string]ansiblemod.Param{
 		"src":         {Type: ansiblemod.TypePath},
-		"format":      {Default: "auto", Choices: []string{"auto", "cpuinfo", "lscpu", "lscpu-json", "flags"}},
+		"format":      {Default: "auto", Choices: []string{"auto", "cpuinfo", "lscpu", "lscpu-json", "flags", "domcapabilities", "capabilities", "libvirt-cpu"}},
 		"libvirt":     {Default: "auto", Choices: []string{hostfacts.LibvirtAuto, hostfacts.LibvirtAlways, hostfacts.LibvirtNever}},
 		"libvirt_uri": {Default: "qemu:///system"},
 		"virt_type":   {Default: "kvm", Choices: []string{"kvm", "qemu"}},

@@ -28,8 +28,9 @@ const usage = `usage: cpuflags COMMAND [options] [FILE...]
 
 commands:
   facts    print the CPU facts of each captured FILE (/proc/cpuinfo, lscpu,
-           lscpu -J or a flag list), or of this host when no FILE is given,
-           as JSON: one object for one input, an array for several
+           lscpu -J, a flag list, virsh domcapabilities, virsh capabilities
+           or a libvirt <cpu>), or of this host when no FILE is given, as
+           JSON: one object for one input, an array for several
   common   compute what the hosts in FILE... can share: the common libvirt
            features, who lacks what, the base model and its blockers, the
            extra flags for nova.conf; FILE is a captured CPU description or a
@@ -92,7 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func cmdFacts(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("facts", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	format := fs.String("format", "auto", "input format: auto, cpuinfo, lscpu, lscpu-json, flags")
+	format := fs.String("format", "auto", "input format: auto, cpuinfo, lscpu, lscpu-json, flags, domcapabilities, capabilities, libvirt-cpu")
 	lv := fs.String("libvirt", "auto", "for this host: ask libvirt (auto, always, never)")
 	uri := fs.String("libvirt-uri", "qemu:///system", "libvirt connection URI")
 	virtType := fs.String("virt-type", "kvm", "virtualization type for domcapabilities: kvm or qemu")

@@ -25,6 +25,7 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("SAMPLES", ref+"/samples")
+			env.Setenv("CPUTESTDATA", ref+"/libvirt/cputestdata")
 			return nil
 		},
 	})

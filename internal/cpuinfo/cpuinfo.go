@@ -27,10 +27,31 @@ const (
 	FormatLscpuJSON Format = "lscpu-json"
 	// FormatFlagList is a plain list of Linux flag names, one per line.
 	FormatFlagList Format = "flags"
+
+	// The libvirt XML documents. This package only names them (Detect
+	// recognises XML and Parse refuses it); hostfacts reads them.
+
+	// FormatDomCaps is `virsh domcapabilities`.
+	FormatDomCaps Format = "domcapabilities"
+	// FormatCapabilities is `virsh capabilities`.
+	FormatCapabilities Format = "capabilities"
+	// FormatLibvirtCPU is a lone libvirt <cpu> element: a host CPU
+	// (cputestdata -host.xml) or a guest CPU with feature policies
+	// (virsh hypervisor-cpu-baseline --features).
+	FormatLibvirtCPU Format = "libvirt-cpu"
 )
 
 // formats lists the valid explicit formats in documentation order.
-var formats = []Format{FormatCPUInfo, FormatLscpu, FormatLscpuJSON, FormatFlagList}
+var formats = []Format{FormatCPUInfo, FormatLscpu, FormatLscpuJSON, FormatFlagList, FormatDomCaps, FormatCapabilities, FormatLibvirtCPU}
+
+// IsLibvirtXML reports whether f names one of the libvirt XML documents.
+func (f Format) IsLibvirtXML() bool {
+	return f == FormatDomCaps || f == FormatCapabilities || f == FormatLibvirtCPU
+}
+
+// ErrLibvirtXML means the input is a libvirt XML document, which this
+// package does not parse (hostfacts does).
+var ErrLibvirtXML = errors.New("libvirt XML document")
 
 // Sentinel errors, usable with errors.Is on anything this package returns.
 var (
@@ -148,6 +169,8 @@ func Parse(data []byte, f Format) (*CPU, error) {
 		cpu, err = parseLscpuJSON(data)
 	case FormatFlagList:
 		cpu, err = parseFlagList(data)
+	case FormatDomCaps, FormatCapabilities, FormatLibvirtCPU:
+		return nil, fmt.Errorf("%w (%s): read it with cpu_flags_facts or cpuflags facts, which expand libvirt's CPU models", ErrLibvirtXML, f)
 	default:
 		return nil, fmt.Errorf("%w %q: valid formats are %s", ErrUnknownFormat, string(f), validFormats())
 	}

@@ -34,6 +34,9 @@ func Detect(data []byte) (Format, error) {
 	if trimmed[0] == '{' {
 		return FormatLscpuJSON, nil
 	}
+	if bytes.HasPrefix(bytes.TrimPrefix(trimmed, []byte("\xef\xbb\xbf")), []byte("<")) {
+		return "", fmt.Errorf("%w: an XML document; libvirt's (virsh domcapabilities, virsh capabilities, a <cpu> element) are read by cpu_flags_facts and cpuflags facts, not as /proc/cpuinfo", ErrLibvirtXML)
+	}
 	first := true
 	rest := data
 	for len(rest) > 0 {
@@ -57,5 +60,5 @@ func Detect(data []byte) (Format, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("%w: the input is not /proc/cpuinfo, lscpu, lscpu -J or a flag list (one flag per line); check the file, or give the format explicitly", ErrUnknownFormat)
+	return "", fmt.Errorf("%w: the input is not /proc/cpuinfo, lscpu, lscpu -J, a flag list (one flag per line) or a libvirt XML document (virsh domcapabilities, virsh capabilities, a <cpu> element); check the file, or give the format explicitly", ErrUnknownFormat)
 }

@@ -12,6 +12,7 @@ package featnames
 import (
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Reason says why a Linux flag (or libvirt feature) is not a feature to give a guest.
@@ -93,6 +94,9 @@ type Table struct {
 	host       map[string]bool // non-nil: the host libvirt's own feature list
 	hostSource string
 	source     string
+
+	reverseOnce *sync.Once
+	reverse     map[string]string
 }
 
 var builtin = newBuiltin()
@@ -107,6 +111,8 @@ func newBuiltin() *Table {
 		canon:      map[string]string{},
 		guest:      make(map[string]Exclusion, len(generatedGuest)),
 		source:     generatedSource,
+
+		reverseOnce: &sync.Once{},
 	}
 	for _, f := range generatedFlags {
 		t.flags[f.linux] = f
@@ -156,6 +162,7 @@ func (t *Table) WithLibvirtFeatures(names []string, source string) *Table {
 	}
 	c.source = t.source + "; restricted to " + source
 	c.hostSource = source
+	c.reverseOnce, c.reverse = &sync.Once{}, nil
 	return &c
 }
 
@@ -211,6 +218,26 @@ func (t *Table) LibvirtName(linuxFlag string) (string, bool) {
 		return "", false
 	}
 	return f.libvirt, true
+}
+
+// LinuxName returns the /proc/cpuinfo flag that translates 1:1 to a libvirt
+// feature (the inverse of the generated table), for inputs that come in
+// libvirt names; false when no Linux flag maps to it (spec-ctrl: Linux
+// shows ibrs/ibpb instead).
+func (t *Table) LinuxName(libvirtName string) (string, bool) {
+	t.reverseOnce.Do(func() {
+		t.reverse = make(map[string]string, len(t.flags))
+		for _, f := range t.flags {
+			if f.libvirt == "" || f.reason != "" {
+				continue
+			}
+			if old, dup := t.reverse[f.libvirt]; !dup || f.linux < old {
+				t.reverse[f.libvirt] = f.linux
+			}
+		}
+	})
+	l, ok := t.reverse[libvirtName]
+	return l, ok
 }
 
 // IsLinuxOnly reports whether a Linux flag has no libvirt feature for a guest,

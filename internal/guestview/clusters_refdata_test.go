@@ -2,6 +2,7 @@ package guestview_test
 
 import (
 	"fmt"
+	"github.com/kvm-migration/cpuflags/internal/refdata/cputest"
 	"sort"
 	"strings"
 	"testing"
@@ -48,11 +49,11 @@ var refClusters = map[string][]string{
 // shares are enabled on every member (so a model plus extra flags drawn
 // from them cannot be refused for a feature the rules promised).
 func TestReferenceClustersSound(t *testing.T) {
-	r := loadRef(t)
-	hosts := loadRefHosts(t, r)
-	byName := map[string]refHost{}
+	r := cputest.Load(t)
+	hosts := cputest.Hosts(t, r)
+	byName := map[string]cputest.Host{}
 	for _, h := range hosts {
-		byName[h.name] = h
+		byName[h.Name] = h
 	}
 	names := make([]string, 0, len(refClusters))
 	for n := range refClusters {
@@ -65,7 +66,7 @@ func TestReferenceClustersSound(t *testing.T) {
 		members := refClusters[cname]
 		if members == nil {
 			for _, h := range hosts {
-				members = append(members, h.name)
+				members = append(members, h.Name)
 			}
 		}
 		var common, commonEnabled map[string]bool
@@ -79,8 +80,8 @@ func TestReferenceClustersSound(t *testing.T) {
 				pred[f] = true
 			}
 			en := map[string]bool{}
-			for f := range h.enabled {
-				if !strings.HasPrefix(f, "vmx-") && !isMSRFeature(r, f) {
+			for f := range h.Enabled {
+				if !strings.HasPrefix(f, "vmx-") && !cputest.IsMSRFeature(r, f) {
 					en[f] = true
 				}
 			}
@@ -89,7 +90,7 @@ func TestReferenceClustersSound(t *testing.T) {
 		var unsound []string
 		for f := range common {
 			for _, m := range members {
-				if !byName[m].enabled[f] {
+				if !byName[m].Enabled[f] {
 					unsound = append(unsound, f+"@"+m)
 				}
 			}

@@ -2,6 +2,7 @@ package guestview_test
 
 import (
 	"fmt"
+	"github.com/kvm-migration/cpuflags/internal/refdata/cputest"
 	"os"
 	"sort"
 	"strings"
@@ -14,14 +15,14 @@ import (
 var unknownStack = guestview.Stack{Linux: guestview.StackUnknown, QEMU: guestview.StackUnknown}
 
 // predictRef predicts h's guest view; opts.Stack zero means "the stack the
-// capture proves" (refHost.stack).
-func predictRef(t testing.TB, h refHost, opts guestview.Options) guestview.View {
+// capture proves" (cputest.Host.stack).
+func predictRef(t testing.TB, h cputest.Host, opts guestview.Options) guestview.View {
 	t.Helper()
 	if opts.Stack == (guestview.Stack{}) {
-		opts.Stack = h.stack()
+		opts.Stack = h.Stack()
 	}
-	cpu := h.parsed(t)
-	tr := h.translated(t)
+	cpu := h.Parsed(t)
+	tr := h.Translated(t)
 	return guestview.Predict(guestview.Host{
 		Vendor: cpu.Vendor, Family: cpu.Family, Model: cpu.Model, Stepping: cpu.Stepping,
 		Features: tr.Features, LinuxFlags: cpu.Flags,
@@ -39,20 +40,20 @@ type hostScore struct {
 	emulatedExpected []string
 }
 
-func score(r *refSet, h refHost, v guestview.View) hostScore {
-	s := hostScore{name: h.name, predicted: len(v.Features)}
+func score(r *cputest.Set, h cputest.Host, v guestview.View) hostScore {
+	s := hostScore{name: h.Name, predicted: len(v.Features)}
 	pred := map[string]bool{}
 	for _, f := range v.Features {
 		pred[f] = true
-		if h.disabled[f] {
+		if h.Disabled[f] {
 			s.falsePositives = append(s.falsePositives, f)
 		}
-		if !h.enabled[f] {
+		if !h.Enabled[f] {
 			s.notEnabled = append(s.notEnabled, f)
 		}
 	}
-	for f := range h.enabled {
-		if strings.HasPrefix(f, "vmx-") || isMSRFeature(r, f) {
+	for f := range h.Enabled {
+		if strings.HasPrefix(f, "vmx-") || cputest.IsMSRFeature(r, f) {
 			continue
 		}
 		s.enabledCPUID++
@@ -78,8 +79,8 @@ func TestReferenceHostsSound(t *testing.T) {
 }
 
 func referenceHostsSound(t *testing.T, stack guestview.Stack, logName string) {
-	r := loadRef(t)
-	hosts := loadRefHosts(t, r)
+	r := cputest.Load(t)
+	hosts := cputest.Hosts(t, r)
 	if len(hosts) != 51 {
 		t.Fatalf("reference hosts with -enabled.xml: %d, want 51", len(hosts))
 	}
@@ -90,27 +91,27 @@ func referenceHostsSound(t *testing.T, stack guestview.Stack, logName string) {
 		v := predictRef(t, h, guestview.Options{Stack: stack})
 		s := score(r, h, v)
 		if len(s.falsePositives) > 0 {
-			t.Errorf("%s: predicted features that QEMU/KVM disabled on this host: %v", h.name, s.falsePositives)
+			t.Errorf("%s: predicted features that QEMU/KVM disabled on this host: %v", h.Name, s.falsePositives)
 		}
 		if len(s.notEnabled) > 0 {
-			t.Errorf("%s: predicted features that QEMU/KVM did not enable: %v", h.name, s.notEnabled)
+			t.Errorf("%s: predicted features that QEMU/KVM did not enable: %v", h.Name, s.notEnabled)
 		}
 		for _, f := range []string{"hypervisor", "x2apic"} {
 			if !contains(v.Features, f) {
-				t.Errorf("%s: always-emulated %s missing from the predicted view", h.name, f)
+				t.Errorf("%s: always-emulated %s missing from the predicted view", h.Name, f)
 			}
-			if !h.enabled[f] {
-				t.Errorf("%s: the data does not show %s enabled, yet the rules call it always emulated", h.name, f)
+			if !h.Enabled[f] {
+				t.Errorf("%s: the data does not show %s enabled, yet the rules call it always emulated", h.Name, f)
 			}
 		}
 		recall := 100 * float64(s.hit) / float64(max(1, s.enabledCPUID))
-		fmt.Fprintf(&table, "| %s | %s | %s | %d | %d | %d | %d/%d = %.0f%% |\n", h.name, h.vendor, stackLabel(v), s.predicted, len(s.falsePositives), len(s.notEnabled), s.hit, s.enabledCPUID, recall)
+		fmt.Fprintf(&table, "| %s | %s | %s | %d | %d | %d | %d/%d = %.0f%% |\n", h.Name, h.Vendor, stackLabel(v), s.predicted, len(s.falsePositives), len(s.notEnabled), s.hit, s.enabledCPUID, recall)
 		totHit += s.hit
 		totEnabled += s.enabledCPUID
 		totPred += s.predicted
 		totFP += len(s.falsePositives)
 		if testing.Verbose() {
-			t.Logf("%s: missed %v", h.name, s.missed)
+			t.Logf("%s: missed %v", h.Name, s.missed)
 		}
 	}
 	fmt.Fprintf(&table, "| **all 51** | | | %d | %d | | %d/%d = %.1f%% |\n", totPred, totFP, totHit, totEnabled, 100*float64(totHit)/float64(totEnabled))
@@ -130,8 +131,8 @@ func stackLabel(v guestview.View) string {
 // false positives are those the rules mark as stack-dependent (the
 // reference captures come from older stacks).
 func TestReferenceHostsStackGated(t *testing.T) {
-	r := loadRef(t)
-	hosts := loadRefHosts(t, r)
+	r := cputest.Load(t)
+	hosts := cputest.Hosts(t, r)
 	current := guestview.Options{Stack: guestview.Stack{Linux: "6.16", QEMU: "10.1"}}
 	var hitDefault, hitCurrent, enabled int
 	for _, h := range hosts {
@@ -142,8 +143,8 @@ func TestReferenceHostsStackGated(t *testing.T) {
 		hitCurrent += cur.hit
 		enabled += cur.enabledCPUID
 		for _, f := range cur.falsePositives {
-			if !gatedByStack(f, h.vendor) {
-				t.Errorf("%s: %s is refused by this host's stack but no stack-gated rule explains it", h.name, f)
+			if !gatedByStack(f, h.Vendor) {
+				t.Errorf("%s: %s is refused by this host's stack but no stack-gated rule explains it", h.Name, f)
 			}
 		}
 	}
@@ -167,10 +168,10 @@ func gatedByStack(feature, vendor string) bool {
 // nested=1 (their -enabled.xml has vmx/svm) get vmx/svm, marked
 // nested-only, and still nothing their -disabled.xml lists.
 func TestReferenceHostsNested(t *testing.T) {
-	r := loadRef(t)
+	r := cputest.Load(t)
 	checked := 0
-	for _, h := range loadRefHosts(t, r) {
-		nestedOn := h.enabled["vmx"] || h.enabled["svm"]
+	for _, h := range cputest.Hosts(t, r) {
+		nestedOn := h.Enabled["vmx"] || h.Enabled["svm"]
 		if !nestedOn {
 			continue
 		}
@@ -178,18 +179,18 @@ func TestReferenceHostsNested(t *testing.T) {
 		v := predictRef(t, h, guestview.Options{Nested: true})
 		s := score(r, h, v)
 		if len(s.falsePositives) > 0 {
-			t.Errorf("%s (nested=1): predicted features QEMU/KVM disabled: %v", h.name, s.falsePositives)
+			t.Errorf("%s (nested=1): predicted features QEMU/KVM disabled: %v", h.Name, s.falsePositives)
 		}
 		want := "vmx"
-		if h.vendor != "Intel" {
+		if h.Vendor != "Intel" {
 			want = "svm"
 		}
 		if !contains(v.Features, want) || !contains(v.NestedOnly, want) {
-			t.Errorf("%s: nested: true should give %s marked nested-only; features %v nested-only %v", h.name, want, v.Features, v.NestedOnly)
+			t.Errorf("%s: nested: true should give %s marked nested-only; features %v nested-only %v", h.Name, want, v.Features, v.NestedOnly)
 		}
 		plain := predictRef(t, h, guestview.Options{})
 		if contains(plain.Features, want) {
-			t.Errorf("%s: %s predicted without nested: true", h.name, want)
+			t.Errorf("%s: %s predicted without nested: true", h.Name, want)
 		}
 	}
 	if checked < 10 {

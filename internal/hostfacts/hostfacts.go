@@ -128,7 +128,22 @@ func Gather(ctx context.Context, opts Options) (*Facts, error) {
 	source := "live"
 	if opts.Src != "" {
 		source = opts.Src
-		cpu, err = cpuinfo.ReadFile(opts.Src, opts.Format)
+		data, rerr := readCapture(opts.Src)
+		if rerr != nil {
+			return nil, rerr
+		}
+		isXML := libvirt.LooksLikeXML(data)
+		if opts.Format.IsLibvirtXML() || (opts.Format == "" && isXML) {
+			return FromDocument(opts.Src, data, opts.Format, featnames.Builtin(), cpumodels.Builtin(), opts.Prediction)
+		}
+		if isXML {
+			return nil, fmt.Errorf("%s: format %s was asked for, but the file is an XML document (%w); pass format auto, %s, %s or %s",
+				opts.Src, opts.Format, cpuinfo.ErrLibvirtXML, cpuinfo.FormatDomCaps, cpuinfo.FormatCapabilities, cpuinfo.FormatLibvirtCPU)
+		}
+		cpu, err = cpuinfo.Parse(data, opts.Format)
+		if err != nil {
+			err = fmt.Errorf("%s: %w", opts.Src, err)
+		}
 	} else {
 		root := opts.Root
 		if root == "" {

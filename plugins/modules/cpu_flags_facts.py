@@ -15,7 +15,8 @@ short_description: Gather a hypervisor's CPU identity and flags in Linux and lib
 version_added: 0.1.0
 description:
   - Reads the host's CPUs (C(/proc/cpuinfo)) or a captured file (C(/proc/cpuinfo), C(lscpu) text,
-    C(lscpu -J) JSON, or a plain list of flags one per line) and returns vendor, family, model,
+    C(lscpu -J) JSON, a plain list of flags one per line, or a libvirt document, see O(format)) and
+    returns vendor, family, model,
     stepping, model name, microcode, the number of logical CPUs and the flags common to B(all)
     logical CPUs.
   - Translates the Linux flag names into libvirt feature names (C(sse4_1) becomes C(sse4.1),
@@ -44,8 +45,15 @@ options:
   format:
     description:
       - Format of O(src). V(auto) detects it.
+      - V(domcapabilities) is C(virsh domcapabilities --virttype kvm), libvirt's own guest view
+        (the host-model CPU expanded with the CPU map, each model's usability and blockers); the
+        facts then trust view C(libvirt), exactly as when libvirt is asked live.
+      - V(capabilities) is C(virsh capabilities) and V(libvirt-cpu) a lone C(<cpu>) element (libvirt's
+        test C(-host.xml) files, or C(virsh hypervisor-cpu-baseline --features) output). A host CPU
+        (model plus the features beyond it) is expanded with the CPU map and predicted; a guest CPU
+        with feature policies is libvirt's view.
     type: str
-    choices: [auto, cpuinfo, lscpu, lscpu-json, flags]
+    choices: [auto, cpuinfo, lscpu, lscpu-json, flags, domcapabilities, capabilities, libvirt-cpu]
     default: auto
   libvirt:
     description:
@@ -139,6 +147,11 @@ EXAMPLES = r"""
 - name: Read a captured lscpu -J file on the controller
   kvm_migration.cpu_flags.cpu_flags_facts:
     src: "{{ playbook_dir }}/captures/{{ inventory_hostname }}.lscpu.json"
+  delegate_to: localhost
+
+- name: Read a captured virsh domcapabilities (libvirt's exact view) on the controller
+  kvm_migration.cpu_flags.cpu_flags_facts:
+    src: "{{ playbook_dir }}/captures/{{ inventory_hostname }}.domcaps.xml"
   delegate_to: localhost
 
 - name: Predict the guest view of captured hosts that run nested KVM on Linux 6.1 and QEMU 7.2

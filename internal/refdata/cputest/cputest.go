@@ -1,4 +1,13 @@
-package guestview_test
+// Package cputest turns libvirt's real-CPU test data
+// (../shared/ref/libvirt/cputestdata) into what this product sees of a
+// captured host, for tests only (like refdata, the product never imports
+// it). For each host the CPUID dump is decoded into the /proc/cpuinfo flags
+// line Linux would print (Linux 6.12 cpufeatures.h table, scattered bits,
+// and the synthetic speculation flags the kernel derives per vendor), and
+// -enabled.xml / -disabled.xml into libvirt feature names: what QEMU/KVM
+// really gave a guest there and what it refused. Nothing here is product
+// data.
+package cputest
 
 // Test support: libvirt's real-CPU test data (../shared/ref/libvirt/cputestdata)
 // turned into what this product sees of a captured host. For each host the
@@ -27,7 +36,7 @@ import (
 
 type cpuidKey struct{ leaf, sub uint32 }
 
-type cpuData struct {
+type CPUData struct {
 	cpuid map[cpuidKey]map[string]uint32 // reg name (EAX..EDX) -> value
 	msr   map[uint32]uint64
 }
@@ -46,13 +55,13 @@ func hex32(t testing.TB, s string) uint32 {
 	return uint32(v)
 }
 
-func readCPUData(t testing.TB, path string) cpuData {
+func ReadCPUData(t testing.TB, path string) CPUData {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("read %s: %v", path, err)
 	}
-	d := cpuData{cpuid: map[cpuidKey]map[string]uint32{}, msr: map[uint32]uint64{}}
+	d := CPUData{cpuid: map[cpuidKey]map[string]uint32{}, msr: map[uint32]uint64{}}
 	for _, m := range reCPUID.FindAllStringSubmatch(string(b), -1) {
 		d.cpuid[cpuidKey{hex32(t, m[1]), hex32(t, m[2])}] = map[string]uint32{
 			"EAX": hex32(t, m[3]), "EBX": hex32(t, m[4]), "ECX": hex32(t, m[5]), "EDX": hex32(t, m[6])}
@@ -66,7 +75,7 @@ func readCPUData(t testing.TB, path string) cpuData {
 	return d
 }
 
-func (d cpuData) bit(leaf, sub uint32, reg string, bit int) bool {
+func (d CPUData) bit(leaf, sub uint32, reg string, bit int) bool {
 	regs, ok := d.cpuid[cpuidKey{leaf, sub}]
 	return ok && regs[reg]>>uint(bit)&1 == 1
 }
@@ -118,7 +127,7 @@ type libvirtFeature struct {
 	msrIndex uint32
 }
 
-type refSet struct {
+type Set struct {
 	dir        string
 	features   []libvirtFeature
 	linuxFlags []linuxBit
@@ -132,10 +141,10 @@ type linuxBit struct {
 	bit  int
 }
 
-func loadRef(t testing.TB) *refSet {
+func Load(t testing.TB) *Set {
 	t.Helper()
 	dir := refdata.MustFind(t)
-	r := &refSet{dir: dir}
+	r := &Set{dir: dir}
 	for _, row := range tsvRows(t, filepath.Join(dir, "libvirt_features.tsv")) {
 		f := libvirtFeature{name: row["name"]}
 		switch row["type"] {
@@ -173,8 +182,8 @@ func loadRef(t testing.TB) *refSet {
 	return r
 }
 
-// libvirtNames decodes CPUID/MSR data into libvirt feature names.
-func (r *refSet) libvirtNames(d cpuData) map[string]bool {
+// LibvirtNames decodes CPUID/MSR data into libvirt feature names.
+func (r *Set) LibvirtNames(d CPUData) map[string]bool {
 	out := map[string]bool{}
 	for _, f := range r.features {
 		if f.isMSR {
@@ -190,7 +199,7 @@ func (r *refSet) libvirtNames(d cpuData) map[string]bool {
 	return out
 }
 
-func isMSRFeature(r *refSet, name string) bool {
+func IsMSRFeature(r *Set, name string) bool {
 	for _, f := range r.features {
 		if f.name == name {
 			return f.isMSR
@@ -199,34 +208,36 @@ func isMSRFeature(r *refSet, name string) bool {
 	return false
 }
 
-// refHost is one reference CPU as the product would see it.
-type refHost struct {
-	name     string
-	vendor   string // libvirt vendor name
-	vendorID string
-	family   int
-	model    int
-	stepping int
-	flags    []string        // synthesized /proc/cpuinfo flags line
-	enabled  map[string]bool // what QEMU/KVM gave a guest (libvirt names)
-	disabled map[string]bool // host features QEMU/KVM refused (libvirt names)
-	host     map[string]bool // the host CPUID in libvirt names
-	// qemu50 is true when the capture was made with QEMU 5.0 or later: its
+// Host is one reference CPU as the product would see it.
+type Host struct {
+	Name     string
+	Vendor   string // libvirt vendor name
+	VendorID string
+	Family   int
+	Model    int
+	Stepping int
+	Flags    []string        // synthesized /proc/cpuinfo flags line
+	Enabled  map[string]bool // what QEMU/KVM gave a guest (libvirt names)
+	Disabled map[string]bool // host features QEMU/KVM refused (libvirt names)
+	// HostFeatures is the host CPUID in libvirt names.
+	HostFeatures map[string]bool
+	dir          string
+	// QEMU50 is true when the capture was made with QEMU 5.0 or later: its
 	// query-cpu-model-expansion (the .json file) lists vmx-* properties,
 	// which QEMU 5.0 introduced. Older captures prove no stack version.
-	qemu50 bool
+	QEMU50 bool
 }
 
-// stack is the hypervisor stack the capture proves: the default assumption
+// Stack is the hypervisor stack the capture proves: the default assumption
 // (Linux 5.10, QEMU 5.2) for QEMU >= 5.0 captures, nothing known otherwise.
-func (h refHost) stack() guestview.Stack {
-	if h.qemu50 {
+func (h Host) Stack() guestview.Stack {
+	if h.QEMU50 {
 		return guestview.Stack{}
 	}
 	return guestview.Stack{Linux: guestview.StackUnknown, QEMU: guestview.StackUnknown}
 }
 
-func vendorString(d cpuData) string {
+func vendorString(d CPUData) string {
 	regs := d.cpuid[cpuidKey{0, 0}]
 	var b []byte
 	for _, r := range []string{"EBX", "EDX", "ECX"} {
@@ -236,7 +247,7 @@ func vendorString(d cpuData) string {
 	return string(b)
 }
 
-func signature(d cpuData) (family, model, stepping int) {
+func signature(d CPUData) (family, model, stepping int) {
 	eax := d.cpuid[cpuidKey{1, 0}]["EAX"]
 	family = int(eax>>8) & 0xf
 	model = int(eax>>4) & 0xf
@@ -254,7 +265,7 @@ func signature(d cpuData) (family, model, stepping int) {
 // every visible flag with a CPUID position, plus the synthetic speculation
 // flags (arch/x86/kernel/cpu/common.c init_speculation_control) and the
 // TSC flags derived from the invariant-TSC bit.
-func (r *refSet) synthesizeFlags(d cpuData, vendorID string) []string {
+func (r *Set) synthesizeFlags(d CPUData, vendorID string) []string {
 	set := map[string]bool{}
 	for _, b := range r.linuxFlags {
 		if d.bit(b.leaf, b.sub, b.reg, b.bit) {
@@ -302,55 +313,101 @@ func (r *refSet) synthesizeFlags(d cpuData, vendorID string) []string {
 
 var libvirtVendor = map[string]string{"GenuineIntel": "Intel", "AuthenticAMD": "AMD", "HygonGenuine": "Hygon"}
 
-// loadRefHosts returns the reference hosts that have -enabled.xml and
+// Hosts returns the reference hosts that have -enabled.xml and
 // -disabled.xml, sorted by name.
-func loadRefHosts(t testing.TB, r *refSet) []refHost {
+func Hosts(t testing.TB, r *Set) []Host {
 	t.Helper()
 	dir := filepath.Join(r.dir, "libvirt", "cputestdata")
 	matches, err := filepath.Glob(filepath.Join(dir, "x86_64-cpuid-*-enabled.xml"))
 	if err != nil || len(matches) == 0 {
 		t.Fatalf("no -enabled.xml files in %s (%v)", dir, err)
 	}
-	var hosts []refHost
+	var hosts []Host
 	for _, m := range matches {
 		name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m), "x86_64-cpuid-"), "-enabled.xml")
-		dump := readCPUData(t, filepath.Join(dir, "x86_64-cpuid-"+name+".xml"))
+		dump := ReadCPUData(t, filepath.Join(dir, "x86_64-cpuid-"+name+".xml"))
 		vid := vendorString(dump)
 		fam, mod, step := signature(dump)
 		expansion, err := os.ReadFile(filepath.Join(dir, "x86_64-cpuid-"+name+".json"))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		hosts = append(hosts, refHost{
-			qemu50: strings.Contains(string(expansion), `"vmx-`),
-			name:   name, vendor: libvirtVendor[vid], vendorID: vid, family: fam, model: mod, stepping: step,
-			flags:    r.synthesizeFlags(dump, vid),
-			enabled:  r.libvirtNames(readCPUData(t, m)),
-			disabled: r.libvirtNames(readCPUData(t, filepath.Join(dir, "x86_64-cpuid-"+name+"-disabled.xml"))),
-			host:     r.libvirtNames(dump),
+		hosts = append(hosts, Host{
+			QEMU50: strings.Contains(string(expansion), `"vmx-`),
+			Name:   name, Vendor: libvirtVendor[vid], VendorID: vid, Family: fam, Model: mod, Stepping: step,
+			Flags:        r.synthesizeFlags(dump, vid),
+			Enabled:      r.LibvirtNames(ReadCPUData(t, m)),
+			Disabled:     r.LibvirtNames(ReadCPUData(t, filepath.Join(dir, "x86_64-cpuid-"+name+"-disabled.xml"))),
+			HostFeatures: r.LibvirtNames(dump),
+			dir:          dir,
 		})
 	}
-	sort.Slice(hosts, func(i, j int) bool { return hosts[i].name < hosts[j].name })
+	sort.Slice(hosts, func(i, j int) bool { return hosts[i].Name < hosts[j].Name })
 	return hosts
 }
 
-// cpuinfoText renders the host as one /proc/cpuinfo block.
-func (h refHost) cpuinfoText() string {
-	return fmt.Sprintf("processor\t: 0\nvendor_id\t: %s\ncpu family\t: %d\nmodel\t\t: %d\nmodel name\t: %s (libvirt cputestdata)\nstepping\t: %d\nflags\t\t: %s\n\n",
-		h.vendorID, h.family, h.model, h.name, h.stepping, strings.Join(h.flags, " "))
+// File returns the path of the host's cputestdata file with the given
+// suffix ("-host.xml", "-json.xml", ".xml").
+func (h Host) File(suffix string) string {
+	return filepath.Join(h.dir, "x86_64-cpuid-"+h.Name+suffix)
 }
 
-// parsed parses the synthesized capture exactly as a captured file is parsed.
-func (h refHost) parsed(t testing.TB) *cpuinfo.CPU {
+// DomCapsXML wraps the host's -json.xml (libvirt's host-model CPU built
+// from QEMU's expansion on that host) into the `virsh domcapabilities`
+// document a hypervisor with that CPU would print (CPU part only).
+func (h Host) DomCapsXML(t testing.TB) []byte {
 	t.Helper()
-	cpu, err := cpuinfo.Parse([]byte(h.cpuinfoText()), "")
+	b, err := os.ReadFile(h.File("-json.xml"))
 	if err != nil {
-		t.Fatalf("%s: synthesized cpuinfo does not parse: %v", h.name, err)
+		t.Fatalf("read %s: %v", h.File("-json.xml"), err)
+	}
+	inner := string(b)
+	model := regexp.MustCompile(`<model[^>]*>([^<]+)</model>`).FindStringSubmatch(inner)
+	vendor := regexp.MustCompile(`<vendor>([^<]+)</vendor>`).FindStringSubmatch(inner)
+	if model == nil || vendor == nil {
+		t.Fatalf("%s: no model or vendor", h.File("-json.xml"))
+	}
+	var feats strings.Builder
+	for _, m := range regexp.MustCompile(`<feature policy='([a-z]+)' name='([^']+)'/>`).FindAllStringSubmatch(inner, -1) {
+		fmt.Fprintf(&feats, "      <feature policy='%s' name='%s'/>\n", m[1], m[2])
+	}
+	return []byte(fmt.Sprintf(`<domainCapabilities>
+  <path>/usr/bin/qemu-system-x86_64</path>
+  <domain>kvm</domain>
+  <machine>pc-q35-9.2</machine>
+  <arch>x86_64</arch>
+  <cpu>
+    <mode name='host-passthrough' supported='yes'/>
+    <mode name='host-model' supported='yes'>
+      <model fallback='forbid'>%s</model>
+      <vendor>%s</vendor>
+%s    </mode>
+    <mode name='custom' supported='yes'>
+      <model usable='yes' vendor='%s'>%s</model>
+    </mode>
+  </cpu>
+</domainCapabilities>
+`, model[1], vendor[1], feats.String(), vendor[1], model[1]))
+}
+
+// CPUInfoText renders the host as one /proc/cpuinfo block.
+func (h Host) CPUInfoText() string {
+	return fmt.Sprintf("processor\t: 0\nvendor_id\t: %s\ncpu family\t: %d\nmodel\t\t: %d\nmodel name\t: %s (libvirt cputestdata)\nstepping\t: %d\nflags\t\t: %s\n\n",
+		h.VendorID, h.Family, h.Model, h.Name, h.Stepping, strings.Join(h.Flags, " "))
+}
+
+// Parsed parses the synthesized capture exactly as a captured file is parsed.
+func (h Host) Parsed(t testing.TB) *cpuinfo.CPU {
+	t.Helper()
+	cpu, err := cpuinfo.Parse([]byte(h.CPUInfoText()), "")
+	if err != nil {
+		t.Fatalf("%s: synthesized cpuinfo does not parse: %v", h.Name, err)
 	}
 	return cpu
 }
 
-func (h refHost) translated(t testing.TB) featnames.Translation {
-	cpu := h.parsed(t)
+// Translated is the capture in libvirt names (featnames.Translate).
+func (h Host) Translated(t testing.TB) featnames.Translation {
+	cpu := h.Parsed(t)
 	return featnames.Builtin().Translate(cpu.Flags, cpu.Vendor)
 }
