@@ -37,25 +37,32 @@ if virsh -c qemu:///system version >/dev/null 2>&1; then
 fi
 
 echo
-echo "## cpuflags common over synthetic hosts (~150 flags each)"
+echo "## cpuflags common over a realistic fleet"
 echo
-echo "Hosts are flag lists derived from the Sapphire Rapids sample with ~1% of flags dropped at"
-echo "random per host (tests/synth_hosts.py, fixed seed). Wall time and peak RSS of one"
-echo "\`bin/cpuflags common\` run, reading every file and writing the JSON result."
+echo "A fleet of facts JSON files as the gather role writes them (internal/fleetsynth via"
+echo "tests/fleetgen, fixed seed): Broadwell, Cascade Lake, Ice Lake and Sapphire Rapids Xeons and"
+echo "Milan and Genoa EPYCs from the real samples, 2% of hosts on another microcode revision"
+echo "(TSX off, no MD_CLEAR yet, AMD speculation bits not yet enumerated). One"
+echo "\`bin/cpuflags common\` run over the whole CLI path: read and decode every file, compute,"
+echo "render and write the JSON result. Wall time and peak RSS from /usr/bin/time."
 echo
-echo "| hosts | wall s | peak RSS MiB |"
-echo "|---:|---:|---:|"
-grep -m1 '^flags' "$SAMPLES/intel-xeon-platinum-8480plus-sapphirerapids.cpuinfo" | cut -d: -f2 | tr ' ' '\n' | sed '/^$/d' | head -150 > "$tmp/base.flags"
-for n in 100 1000 10000; do
-  python3 tests/synth_hosts.py "$tmp/base.flags" "$n" "$tmp/h$n"
-  /usr/bin/time -f '%e %M' -o "$tmp/time$n" bin/cpuflags common "$tmp/h$n"/*.flags > "$tmp/out$n.json"
-  read -r secs kb < "$tmp/time$n"
-  printf '| %d | %s | %.0f |\n' "$n" "$secs" "$(echo "$kb/1024" | bc -l)"
+echo '```'
+for n in ${BENCH_HOSTS:-1000 10000 100000}; do
+  fleet="$tmp/fleet$n"
+  go run ./tests/fleetgen -hosts "$n" -out "$fleet"
+  if /usr/bin/time -f '%e %M' -o "$tmp/time$n" bin/cpuflags common "$fleet"/*.json > "$tmp/out$n.json" 2> "$tmp/err$n"; then
+    read -r secs kb < "$tmp/time$n"
+    printf 'hosts=%d wall_s=%s rss_mib=%.0f\n' "$n" "$secs" "$(echo "$kb/1024" | bc -l)"
+  else
+    printf 'hosts=%d error="%s"\n' "$n" "$(tail -1 "$tmp/err$n" | sed 's/.*: //')"
+  fi
+  rm -rf "$fleet"
 done
+echo '```'
 
 echo
 echo "## Go benchmarks"
 echo
 echo '```'
-go test -run='^$' -bench=. -benchmem -benchtime=${BENCHTIME:-1x} ./internal/... 2>&1 | grep -E '^(Benchmark|ok|goos|cpu)' || true
+CPUFLAGS_BENCH_HOSTS=${BENCH_GO_HOSTS:-1000,10000} go test -run='^$' -bench=. -benchmem -benchtime=${BENCHTIME:-1x} ./internal/... ./cmd/... 2>&1 | grep -E '^(Benchmark|ok|goos|cpu)' || true
 echo '```'
