@@ -50,7 +50,7 @@ echo '```'
 for n in ${BENCH_HOSTS:-1000 10000 100000}; do
   fleet="$tmp/fleet$n"
   go run ./tests/fleetgen -hosts "$n" -out "$fleet"
-  if /usr/bin/time -f '%e %M' -o "$tmp/time$n" bin/cpuflags common "$fleet"/*.json > "$tmp/out$n.json" 2> "$tmp/err$n"; then
+  if /usr/bin/time -f '%e %M' -o "$tmp/time$n" bin/cpuflags common "$fleet" > "$tmp/out$n.json" 2> "$tmp/err$n"; then
     read -r secs kb < "$tmp/time$n"
     printf 'hosts=%d wall_s=%s rss_mib=%.0f\n' "$n" "$secs" "$(echo "$kb/1024" | bc -l)"
   else

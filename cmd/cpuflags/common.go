@@ -28,7 +28,7 @@ func cmdCommon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if len(files) == 0 {
-		return fmt.Errorf("%w: give at least one FILE (a captured CPU description or facts JSON)", errUsage)
+		return fmt.Errorf("%w: give at least one input: a captured CPU description or facts JSON file, a directory of them, or @LIST (a file naming one per line)", errUsage)
 	}
 	if !slices.Contains([]string{"json", "md", "html"}, *format) {
 		return fmt.Errorf("%w: --format must be json, md or html, not %q", errUsage, *format)
@@ -37,16 +37,18 @@ func cmdCommon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	in := clusterrun.Input{Model: *model}
-	for _, arg := range files {
-		group, path := splitGroup(arg)
-		f, err := hostfacts.LoadWith(ctx, path, pred)
-		if err != nil {
-			return err
-		}
-		in.Hosts = append(in.Hosts, clusterrun.Host{Name: hostName(path), Group: group, Facts: f})
-		if group != "" && !slices.Contains(in.Groups, group) {
-			in.Groups = append(in.Groups, group)
+	srcs, err := expandInputs(files)
+	if err != nil {
+		return err
+	}
+	hosts, err := clusterrun.LoadHosts(ctx, srcs, pred)
+	if err != nil {
+		return err
+	}
+	in := clusterrun.Input{Model: *model, Hosts: hosts}
+	for _, h := range hosts {
+		if h.Group != "" && !slices.Contains(in.Groups, h.Group) {
+			in.Groups = append(in.Groups, h.Group)
 		}
 	}
 	if *instance != "" {

@@ -2,8 +2,8 @@
 // same Go packages as the modules: for operators without Ansible and for
 // captured CPU descriptions.
 //
-//	cpuflags facts [--format F] [--libvirt auto|always|never] [--nested] [--stack-linux V] [--stack-qemu V] [FILE...]
-//	cpuflags common [--model M] [--instance FILE] [--format json|md|html] [--out DIR] [--nested] [GROUP=]FILE...
+//	cpuflags facts [--format F] [--libvirt auto|always|never] [--nested] [--stack-linux V] [--stack-qemu V] [--explain] [FILE...]
+//	cpuflags common [--model M] [--instance FILE] [--format json|md|html] [--out DIR] [--nested] [GROUP=]FILE|DIR|@LIST...
 //	cpuflags migrate-test --cpu DEF [--target-cpu DEF] [--accel tcg|kvm] [--target-accel tcg|kvm]
 //	cpuflags version
 package main
@@ -34,7 +34,9 @@ commands:
   common   compute what the hosts in FILE... can share: the common libvirt
            features, who lacks what, the base model and its blockers, the
            extra flags for nova.conf; FILE is a captured CPU description or a
-           facts JSON file, optionally prefixed GROUP= (source=a target=b)
+           facts JSON file, DIR a directory of them (the gather role's
+           output), @LIST a file naming one input per line; each optionally
+           prefixed GROUP= (source=a target=b)
   migrate-test
            live-migrate a small guest between two local QEMU processes over
            loopback, both with -cpu DEF,enforce (--cpu DEF, --target-cpu DEF,
@@ -98,6 +100,7 @@ func cmdFacts(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	uri := fs.String("libvirt-uri", "qemu:///system", "libvirt connection URI")
 	virtType := fs.String("virt-type", "kvm", "virtualization type for domcapabilities: kvm or qemu")
 	predFlags := addPredictionFlags(fs)
+	explain := fs.Bool("explain", false, "add each exclusion's sentence (from the shared name table) to the facts")
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
@@ -122,6 +125,9 @@ func cmdFacts(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
+		if *explain {
+			facts.ExplainExclusions(nil)
+		}
 		return writeJSON(stdout, facts)
 	}
 	var all []*hostfacts.Facts
@@ -131,6 +137,9 @@ func cmdFacts(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		facts, err := hostfacts.Gather(ctx, opts)
 		if err != nil {
 			return err
+		}
+		if *explain {
+			facts.ExplainExclusions(nil)
 		}
 		all = append(all, facts)
 	}

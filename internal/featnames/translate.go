@@ -40,7 +40,7 @@ func (t *Table) Translate(linuxFlags []string, vendor string) Translation {
 		row, ok := t.flags[f]
 		switch {
 		case f == "vnmi" && (vendor == VendorIntel || (vendor == "" && present["vmx"] && !present["svm"])):
-			excl = append(excl, Exclusion{Flag: f, Reason: ReasonVirtCapability, Detail: "On Intel, kernels before 5.x showed the VMX virtual-NMI capability (then word 8) as vnmi; the 6.12 name vnmi is the AMD SVM bit 0x8000000A EDX[25] (libvirt vnmi), which does not apply here."})
+			excl = append(excl, Exclusion{Flag: f, Reason: ReasonVirtCapability, Detail: vnmiIntelDetail})
 		case !ok:
 			excl = append(excl, Exclusion{Flag: f, Reason: ReasonUnknown, Detail: unknownFlagDetail(f)})
 		case row.reason == ReasonKernelDerived:
@@ -148,3 +148,27 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// Explain returns the sentence that explains why a Linux flag was excluded
+// with reason: the shared table's text for (flag, reason), the same for every
+// host. Facts carry only the reason code; what a kernel-derived flag implies
+// for a host's vendor is in the facts' derived records. It returns "" for a
+// flag the table translates to a guest feature under another reason.
+func (t *Table) Explain(flag string, reason Reason) string {
+	row, ok := t.flags[flag]
+	switch {
+	case flag == "vnmi" && reason == ReasonVirtCapability:
+		return vnmiIntelDetail
+	case !ok:
+		return unknownFlagDetail(flag)
+	case reason == ReasonUnknown && row.reason == "" && row.libvirt != "":
+		return "maps to libvirt feature " + row.libvirt + ", which the libvirt whose feature list was used (the facts' name_table) does not define."
+	case reason == ReasonKernelDerived && row.reason == ReasonKernelDerived:
+		return row.detail + " What it implies on this host's vendor is listed under derived."
+	case row.reason == reason:
+		return row.detail
+	}
+	return ""
+}
+
+const vnmiIntelDetail = "On Intel, kernels before 5.x showed the VMX virtual-NMI capability (then word 8) as vnmi; the 6.12 name vnmi is the AMD SVM bit 0x8000000A EDX[25] (libvirt vnmi), which does not apply here."

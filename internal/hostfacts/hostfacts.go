@@ -64,10 +64,13 @@ type Options struct {
 	Prediction Prediction
 }
 
-// Excluded explains one Linux flag that has no libvirt feature.
+// Excluded explains one Linux flag that has no libvirt feature. Facts carry
+// the reason code only: the sentence for (flag, reason) is the same on every
+// host and comes from the shared name table (featnames.Table.Explain;
+// ExplainExclusions fills Detail, `cpuflags facts --explain` prints it).
 type Excluded struct {
 	Reason featnames.Reason `json:"reason"`
-	Detail string           `json:"detail"`
+	Detail string           `json:"detail,omitempty"`
 }
 
 // LibvirtView is what the host's libvirt said, or why it was not asked.
@@ -210,7 +213,7 @@ func FromCPUWith(source string, cpu *cpuinfo.CPU, table *featnames.Table, pred P
 		NameTable:        table.Source(),
 	}
 	for _, e := range tr.Excluded {
-		f.Excluded[e.Flag] = Excluded{Reason: e.Reason, Detail: e.Detail}
+		f.Excluded[e.Flag] = Excluded{Reason: e.Reason}
 	}
 	lvl := x86level.FromFeatures(f.Features)
 	f.X86Level = lvl.Name
@@ -237,6 +240,20 @@ func predict(f *Facts, pred Prediction) *guestview.View {
 		Features: f.Features, LinuxFlags: f.LinuxFlags, VMXFlags: f.VMXFlags,
 	}, pred.Guest)
 	return &v
+}
+
+// ExplainExclusions fills every exclusion's Detail from the name table
+// (featnames.Builtin() when t is nil), for people reading the facts.
+func (f *Facts) ExplainExclusions(t *featnames.Table) {
+	if t == nil {
+		t = featnames.Builtin()
+	}
+	for flag, e := range f.Excluded {
+		if e.Detail == "" {
+			e.Detail = t.Explain(flag, e.Reason)
+			f.Excluded[flag] = e
+		}
+	}
 }
 
 func askLibvirt(ctx context.Context, opts Options, f *Facts) LibvirtView {

@@ -48,8 +48,14 @@ func TestFromCPUEverySampleIsExplained(t *testing.T) {
 			if !translated && !excluded {
 				t.Errorf("%s: Linux flag %q is neither translated nor excluded", e.Name(), flag)
 			}
-			if excluded && (ex.Reason == "" || ex.Detail == "") {
-				t.Errorf("%s: %q excluded without reason or detail: %+v", e.Name(), flag, ex)
+			if excluded && (ex.Reason == "" || ex.Detail != "" || table.Explain(flag, ex.Reason) == "") {
+				t.Errorf("%s: %q excluded without a reason code the table explains (or with per-host prose): %+v", e.Name(), flag, ex)
+			}
+		}
+		f.ExplainExclusions(table)
+		for flag, ex := range f.Excluded {
+			if ex.Detail == "" {
+				t.Errorf("%s: ExplainExclusions left %q without a sentence", e.Name(), flag)
 			}
 		}
 		for _, feat := range f.Features {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 )
@@ -42,22 +43,29 @@ func FromJSON(data []byte) (*Facts, error) {
 	return f, err
 }
 
+// factsKeys are the keys every facts document has; a captured CPU
+// description (lscpu -J included) has neither.
+var factsKeys = [][]byte{[]byte(`"trusted_view"`), []byte(`"linux_flags"`)}
+
+// decodeFacts decodes data once when it is a facts document. ok is false
+// when data is not one (it is then a CPU description to parse); err is set
+// when it is one but does not decode or lacks what the baseline needs.
 func decodeFacts(data []byte) (*Facts, bool, error) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, false, nil
 	}
-	var probe map[string]json.RawMessage
-	if json.Unmarshal(trimmed, &probe) != nil {
-		return nil, false, nil
-	}
-	_, hasView := probe["trusted_view"]
-	_, hasFlags := probe["linux_flags"]
-	if !hasView || !hasFlags {
-		return nil, false, nil
+	for _, k := range factsKeys {
+		if !bytes.Contains(trimmed, k) {
+			return nil, false, nil
+		}
 	}
 	var f Facts
 	if err := json.Unmarshal(trimmed, &f); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return nil, false, nil // not JSON: let the CPU description parsers say why
+		}
 		return nil, true, err
 	}
 	if f.TrustedView != ViewLibvirt && f.TrustedView != ViewPredicted && f.TrustedView != ViewCPUInfo {

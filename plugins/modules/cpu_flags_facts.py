@@ -231,9 +231,12 @@ ansible_facts:
           elements: str
           sample: [aes, avx2, pclmuldq, sse4.1, sse4.2, tsc-deadline]
         excluded:
-          description: Every Linux flag with no libvirt feature, mapped to its reason and an explanation.
+          description:
+            - Every Linux flag with no libvirt feature, mapped to its reason code.
+            - The sentence for a (flag, reason) pair is the same on every host and comes from the
+              shared name table; C(cpuflags facts --explain) prints it, and the reports show it.
           type: dict
-          sample: {constant_tsc: {reason: kernel-synthetic, detail: "TSC ticks at a constant rate"}}
+          sample: {constant_tsc: {reason: kernel-synthetic}}
         derived:
           description: libvirt features implied by kernel-derived Linux flags where the vendor makes the source certain.
           type: list
