@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -72,17 +73,17 @@ func cmdCommon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		fmt.Fprintf(stderr, "cpuflags common: artifacts in %s (report: %s/report.html)\n", *out, strings.TrimRight(*out, "/"))
 	}
+	bw := bufio.NewWriterSize(stdout, 1<<20)
 	switch *format {
 	case "md":
-		_, err = stdout.Write(report.Markdown(res))
+		err = report.WriteMarkdown(bw, res)
 	case "html":
-		_, err = stdout.Write(report.HTML(res))
+		err = report.WriteHTML(bw, res)
 	default:
-		var js []byte
-		js, err = report.JSON(res)
-		if err == nil {
-			_, err = stdout.Write(js)
-		}
+		err = report.WriteJSON(bw, res)
+	}
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
 	}
 	return err
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/kvm-migration/cpuflags/internal/clusterrun"
@@ -79,8 +78,7 @@ func expandPath(group, path string) ([]clusterrun.Source, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("input directory %s holds no facts or capture files", path)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out, nil
+	return out, nil // os.ReadDir sorts by name
 }
 
 // readList reads @LIST: one [GROUP=]PATH per line.

@@ -3,9 +3,12 @@ package baseline
 import (
 	"errors"
 	"fmt"
-	"math/bits"
+	"hash/maphash"
+	"maps"
+	bits64 "math/bits"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -51,10 +54,74 @@ type ModelUsability struct {
 	Blockers []string `json:"blockers,omitempty"`
 }
 
-// bitset is a growable set of host indexes.
-type bitset []uint64
+// Accumulator holds the cumulative intersection of any number of hosts. The
+// result does not depend on the order of Add calls. Hosts whose description
+// is identical (view, vendor, CPU model name, features, Linux flags and
+// libvirt's model usability) share one host class: the intersection, the
+// model fit and the blockers are computed per class, each class's features
+// being a bitset over the accumulator's feature table, so adding a host
+// costs time proportional to its features and the rest proportional to the
+// number of classes, not hosts. The zero value is ready to use.
+type Accumulator struct {
+	hosts   []Host // Features, LinuxFlags, LibvirtModels shared with the class
+	classOf []int32
+	index   map[string]int
+	classes []*class
+	byHash  map[uint64][]int32
+	feats   table // libvirt feature names
+	linux   table // Linux flag names
+	sorted  []int // host indexes by name, built on demand
+}
 
-func (b *bitset) set(i int) {
+// class is one host class: the hosts sharing one description.
+type class struct {
+	view, vendor, modelName string
+	features, linuxFlags    []string
+	libvirtModels           []ModelUsability
+	feat, lin               bits
+	members                 []int          // host indexes, in Add order
+	usable                  map[string]int // lower-case model name -> index in libvirtModels
+}
+
+// table numbers names in the order first seen.
+type table struct {
+	idx   map[string]int
+	names []string
+}
+
+func (t *table) id(name string) int {
+	if t.idx == nil {
+		t.idx = map[string]int{}
+	}
+	i, ok := t.idx[name]
+	if !ok {
+		i = len(t.names)
+		t.idx[name] = i
+		t.names = append(t.names, name)
+	}
+	return i
+}
+
+func (t *table) set(names []string) bits {
+	var b bits
+	for _, n := range names {
+		b.set(t.id(n))
+	}
+	return b
+}
+
+// list returns the names of b's members, sorted.
+func (t *table) list(b bits) []string {
+	out := []string{}
+	b.each(func(i int) { out = append(out, t.names[i]) })
+	sort.Strings(out)
+	return out
+}
+
+// bits is a growable bitset.
+type bits []uint64
+
+func (b *bits) set(i int) {
 	w := i / 64
 	for len(*b) <= w {
 		*b = append(*b, 0)
@@ -62,84 +129,60 @@ func (b *bitset) set(i int) {
 	(*b)[w] |= 1 << uint(i%64)
 }
 
-func (b bitset) has(i int) bool {
+func (b bits) has(i int) bool {
 	w := i / 64
 	return w < len(b) && b[w]&(1<<uint(i%64)) != 0
 }
 
-// counter tracks, for every name, which hosts have it.
-type counter struct {
-	n     int // hosts added
-	names map[string]*entry
-}
-
-type entry struct {
-	count int
-	hosts bitset
-}
-
-func newCounter() *counter { return &counter{names: map[string]*entry{}} }
-
-// add records host index i (i must be c.n) with its (deduplicated) names.
-func (c *counter) add(i int, names []string) {
-	for _, nm := range names {
-		e := c.names[nm]
-		if e == nil {
-			e = &entry{}
-			c.names[nm] = e
-		}
-		if !e.hosts.has(i) {
-			e.hosts.set(i)
-			e.count++
+func (b bits) each(fn func(int)) {
+	for w, word := range b {
+		for word != 0 {
+			t := bits64.TrailingZeros64(word)
+			fn(w*64 + t)
+			word &= word - 1
 		}
 	}
-	c.n++
 }
 
-// common returns the names every added host has, sorted.
-func (c *counter) common() []string {
-	out := []string{}
-	if c.n == 0 {
-		return out
+// and returns b ∩ o (a new set).
+func (b bits) and(o bits) bits {
+	n := min(len(b), len(o))
+	out := make(bits, n)
+	for i := 0; i < n; i++ {
+		out[i] = b[i] & o[i]
 	}
-	for nm, e := range c.names {
-		if e.count == c.n {
-			out = append(out, nm)
-		}
-	}
-	sort.Strings(out)
 	return out
 }
 
-// lacking returns the indexes of the hosts (among 0..n-1 mapped through
-// members) that lack name.
-func (c *counter) lacking(e *entry, members []int) []int {
-	var out []int
-	for _, i := range members {
-		if !e.hosts.has(i) {
-			out = append(out, i)
+// andNot returns b − o (a new set).
+func (b bits) andNot(o bits) bits {
+	out := slices.Clone(b)
+	for i := range out {
+		if i < len(o) {
+			out[i] &^= o[i]
 		}
 	}
 	return out
 }
 
-func (c *counter) clone() *counter {
-	out := &counter{n: c.n, names: make(map[string]*entry, len(c.names))}
-	for k, e := range c.names {
-		out.names[k] = &entry{count: e.count, hosts: slices.Clone(e.hosts)}
+func (b bits) or(o bits) bits {
+	out := slices.Clone(b)
+	for len(out) < len(o) {
+		out = append(out, 0)
+	}
+	for i, w := range o {
+		out[i] |= w
 	}
 	return out
 }
 
-// Accumulator holds the cumulative intersection of any number of hosts. The
-// result does not depend on the order of Add calls; adding a host refines
-// the intersection in time proportional to the host's features, without
-// recomputing the hosts added before. The zero value is ready to use.
-type Accumulator struct {
-	hosts []Host
-	index map[string]int
-	feats *counter
-	linux *counter
+func (b bits) empty() bool {
+	for _, w := range b {
+		if w != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // NewAccumulator returns an Accumulator holding hosts, added in order.
@@ -156,18 +199,27 @@ func NewAccumulator(hosts ...Host) (*Accumulator, error) {
 // ErrDuplicateHost is wrapped by Add's error for a host name added twice.
 var ErrDuplicateHost = errors.New("duplicate host")
 
+var hashSeed = maphash.MakeSeed()
+
 // Add adds one host. Feature and flag names are trimmed; blanks and
 // duplicates are ignored. A host without a name, or whose name was already
-// added, is an error naming it.
+// added, is an error naming it. Add keeps no reference to h's slices.
 func (a *Accumulator) Add(h Host) error {
+	return a.add(h, func(h Host) int {
+		feats, lin := normalizedView(h.Features), normalizedView(h.LinuxFlags)
+		return a.classFor(h, feats, lin)
+	})
+}
+
+// add checks and trims h, then records it in the class classOf finds.
+func (a *Accumulator) add(h Host, classOf func(Host) int) error {
 	name := strings.TrimSpace(h.Name)
 	if name == "" {
 		return fmt.Errorf("add host: the host has no name (model %q); give every host a unique name", h.ModelName)
 	}
 	if a.index == nil {
 		a.index = map[string]int{}
-		a.feats = newCounter()
-		a.linux = newCounter()
+		a.byHash = map[uint64][]int32{}
 	}
 	if _, dup := a.index[name]; dup {
 		return fmt.Errorf("add host %s: %w: a host of that name was already added; give each host a unique name", name, ErrDuplicateHost)
@@ -177,15 +229,94 @@ func (a *Accumulator) Add(h Host) error {
 	if h.View == "" {
 		h.View = ViewCPUInfo
 	}
-	h.Features = normalize(h.Features)
-	h.LinuxFlags = normalize(h.LinuxFlags)
-	h.LibvirtModels = slices.Clone(h.LibvirtModels)
+	return a.addTo(h, classOf(h))
+}
+
+// AddSame adds a host whose CPU description is that of the host named as,
+// added before (hosts whose facts are one document): only its name and
+// group are its own. It costs no feature comparison.
+func (a *Accumulator) AddSame(name, group, as string) error {
+	j, ok := a.index[strings.TrimSpace(as)]
+	if !ok {
+		return fmt.Errorf("add host %s like %s: no host %s was added", name, as, as)
+	}
+	h := a.hosts[j]
+	h.Name, h.Group = name, group
+	return a.add(h, func(Host) int { return int(a.classOf[j]) })
+}
+
+// addTo records h (already checked and trimmed) in class ci.
+func (a *Accumulator) addTo(h Host, ci int) error {
+	c := a.classes[ci]
+	h.Features, h.LinuxFlags, h.LibvirtModels = c.features, c.linuxFlags, c.libvirtModels
 	i := len(a.hosts)
 	a.hosts = append(a.hosts, h)
-	a.index[name] = i
-	a.feats.add(i, h.Features)
-	a.linux.add(i, h.LinuxFlags)
+	a.classOf = append(a.classOf, int32(ci))
+	a.index[h.Name] = i
+	c.members = append(c.members, i)
+	a.sorted = nil
 	return nil
+}
+
+// normalizedView returns in when it is already sorted, trimmed and free of
+// blanks and duplicates (the usual case: facts are written so), else a
+// normalized copy. The caller must not keep the result without copying.
+func normalizedView(in []string) []string {
+	for i, s := range in {
+		if s == "" || (i > 0 && in[i-1] >= s) || s[0] == ' ' || s[len(s)-1] == ' ' || strings.TrimSpace(s) != s {
+			return normalize(in)
+		}
+	}
+	return in
+}
+
+// classFor finds or creates the class of h (with normalized feats, lin).
+func (a *Accumulator) classFor(h Host, feats, lin []string) int {
+	var hs maphash.Hash
+	hs.SetSeed(hashSeed)
+	for _, part := range []string{h.View, h.Vendor, h.ModelName} {
+		hs.WriteString(part)
+		hs.WriteByte(0)
+	}
+	for _, list := range [][]string{feats, lin} {
+		for _, f := range list {
+			hs.WriteString(f)
+			hs.WriteByte(1)
+		}
+		hs.WriteByte(2)
+	}
+	for _, m := range h.LibvirtModels {
+		hs.WriteString(m.Name)
+		hs.WriteString(m.Usable)
+		hs.WriteByte(3)
+	}
+	key := hs.Sum64()
+	for _, ci := range a.byHash[key] {
+		c := a.classes[ci]
+		if c.view == h.View && c.vendor == h.Vendor && c.modelName == h.ModelName &&
+			slices.Equal(c.features, feats) && slices.Equal(c.linuxFlags, lin) &&
+			slices.EqualFunc(c.libvirtModels, h.LibvirtModels, equalUsability) {
+			return int(ci)
+		}
+	}
+	c := &class{
+		view: h.View, vendor: h.Vendor, modelName: h.ModelName,
+		features: slices.Clone(feats), linuxFlags: slices.Clone(lin),
+	}
+	for _, m := range h.LibvirtModels {
+		m.Blockers = slices.Clone(m.Blockers)
+		c.libvirtModels = append(c.libvirtModels, m)
+	}
+	c.feat = a.feats.set(c.features)
+	c.lin = a.linux.set(c.linuxFlags)
+	ci := len(a.classes)
+	a.classes = append(a.classes, c)
+	a.byHash[key] = append(a.byHash[key], int32(ci))
+	return ci
+}
+
+func equalUsability(x, y ModelUsability) bool {
+	return x.Name == y.Name && x.Usable == y.Usable && x.Deprecated == y.Deprecated && slices.Equal(x.Blockers, y.Blockers)
 }
 
 // normalize trims, drops blanks and duplicates, and sorts (on a copy).
@@ -203,11 +334,25 @@ func normalize(in []string) []string {
 // Len returns the number of hosts added.
 func (a *Accumulator) Len() int { return len(a.hosts) }
 
+// byName returns the host indexes sorted by host name (cached).
+func (a *Accumulator) byName() []int {
+	if a.sorted == nil {
+		a.sorted = make([]int, len(a.hosts))
+		for i := range a.sorted {
+			a.sorted[i] = i
+		}
+		sort.Slice(a.sorted, func(i, j int) bool { return a.hosts[a.sorted[i]].Name < a.hosts[a.sorted[j]].Name })
+	}
+	return a.sorted
+}
+
 // Hosts returns the hosts added, sorted by name (copies of the slices'
 // headers; do not modify their contents).
 func (a *Accumulator) Hosts() []Host {
-	out := slices.Clone(a.hosts)
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	out := make([]Host, len(a.hosts))
+	for k, i := range a.byName() {
+		out[k] = a.hosts[i]
+	}
 	return out
 }
 
@@ -216,72 +361,151 @@ func (a *Accumulator) Clone() *Accumulator {
 	if a.index == nil {
 		return &Accumulator{}
 	}
-	out := &Accumulator{hosts: slices.Clone(a.hosts), index: make(map[string]int, len(a.index)), feats: a.feats.clone(), linux: a.linux.clone()}
-	for k, v := range a.index {
-		out.index[k] = v
+	out := &Accumulator{
+		hosts: slices.Clone(a.hosts), classOf: slices.Clone(a.classOf),
+		index: maps.Clone(a.index), byHash: make(map[uint64][]int32, len(a.byHash)),
+		feats: a.feats.clone(), linux: a.linux.clone(),
+	}
+	for k, v := range a.byHash {
+		out.byHash[k] = slices.Clone(v)
+	}
+	for _, c := range a.classes {
+		cc := *c
+		cc.members = slices.Clone(c.members)
+		out.classes = append(out.classes, &cc)
 	}
 	return out
 }
 
+func (t table) clone() table {
+	return table{idx: maps.Clone(t.idx), names: slices.Clone(t.names)}
+}
+
+// commonBits returns the intersection of the classes' sets chosen by pick
+// over the classes in cls (all classes when cls is nil).
+func (a *Accumulator) commonBits(cls []int, pick func(*class) bits) (bits, bool) {
+	var out bits
+	first := true
+	visit := func(c *class) {
+		if first {
+			out, first = slices.Clone(pick(c)), false
+			return
+		}
+		out = out.and(pick(c))
+	}
+	if cls == nil {
+		for _, c := range a.classes {
+			visit(c)
+		}
+	} else {
+		for _, ci := range cls {
+			visit(a.classes[ci])
+		}
+	}
+	return out, !first
+}
+
+func featsOf(c *class) bits { return c.feat }
+func linOf(c *class) bits   { return c.lin }
+
 // Common returns the exact intersection of the hosts' features, sorted; an
 // empty (non-nil) slice when no host was added.
 func (a *Accumulator) Common() []string {
-	if a.feats == nil {
+	b, ok := a.commonBits(nil, featsOf)
+	if !ok {
 		return []string{}
 	}
-	return a.feats.common()
+	return a.feats.list(b)
 }
 
 // CommonLinux returns the exact intersection of the hosts' Linux flags.
 func (a *Accumulator) CommonLinux() []string {
-	if a.linux == nil {
+	b, ok := a.commonBits(nil, linOf)
+	if !ok {
 		return []string{}
 	}
-	return a.linux.common()
+	return a.linux.list(b)
+}
+
+// union returns the union of all classes' features.
+func (a *Accumulator) union() bits {
+	var u bits
+	for _, c := range a.classes {
+		u = u.or(c.feat)
+	}
+	return u
+}
+
+// missingClasses maps every feature some host has but not all hosts have
+// to the indexes of the classes lacking it.
+func (a *Accumulator) missingClasses() map[string][]int {
+	out := map[string][]int{}
+	common, ok := a.commonBits(nil, featsOf)
+	if !ok {
+		return out
+	}
+	a.union().andNot(common).each(func(f int) {
+		var lack []int
+		for ci, c := range a.classes {
+			if !c.feat.has(f) {
+				lack = append(lack, ci)
+			}
+		}
+		out[a.feats.names[f]] = lack
+	})
+	return out
 }
 
 // Missing maps every feature some host has but not all hosts have to the
 // names of the hosts lacking it, sorted.
 func (a *Accumulator) Missing() map[string][]string {
 	out := map[string][]string{}
-	if a.feats == nil {
-		return out
-	}
-	all := make([]int, len(a.hosts))
-	for i := range all {
-		all[i] = i
-	}
-	for nm, e := range a.feats.names {
-		if e.count == a.feats.n {
-			continue
-		}
-		idx := a.feats.lacking(e, all)
-		names := make([]string, len(idx))
-		for k, i := range idx {
-			names[k] = a.hosts[i].Name
+	for f, cls := range a.missingClasses() {
+		var names []string
+		for _, ci := range cls {
+			names = append(names, a.memberNames(ci)...)
 		}
 		sort.Strings(names)
-		out[nm] = names
+		out[f] = names
 	}
+	return out
+}
+
+// memberNames returns the names of class ci's hosts, sorted.
+func (a *Accumulator) memberNames(ci int) []string {
+	c := a.classes[ci]
+	out := make([]string, len(c.members))
+	for k, i := range c.members {
+		out[k] = a.hosts[i].Name
+	}
+	sort.Strings(out)
 	return out
 }
 
 // unique returns, per host index, the features only that host has.
 func (a *Accumulator) unique() map[int][]string {
 	out := map[int][]string{}
-	if a.feats == nil || a.feats.n < 2 {
+	if len(a.hosts) < 2 {
 		return out
 	}
-	for nm, e := range a.feats.names {
-		if e.count != 1 {
-			continue
-		}
-		for w, word := range e.hosts {
-			if word != 0 {
-				i := w*64 + bits.TrailingZeros64(word)
-				out[i] = append(out[i], nm)
-				break
+	seenIn := make([]int, len(a.feats.names)) // -1: in several hosts
+	for i := range seenIn {
+		seenIn[i] = -2
+	}
+	for ci, c := range a.classes {
+		c.feat.each(func(f int) {
+			switch {
+			case seenIn[f] == -2 && len(c.members) == 1:
+				seenIn[f] = ci
+			default:
+				seenIn[f] = -1
 			}
+		})
+	}
+	for f, ci := range seenIn {
+		if ci >= 0 {
+			i := a.classes[ci].members[0]
+			out[i] = append(out[i], a.feats.names[f])
 		}
 	}
 	for i := range out {
@@ -290,16 +514,16 @@ func (a *Accumulator) unique() map[int][]string {
 	return out
 }
 
-// groupLinux returns, per group (Host.Group, or the host name when empty),
-// the exact intersection of its hosts' Linux flags and its sorted host names.
+// groupLinux returns, per named inventory group, the exact intersection of
+// its hosts' Linux flags and its sorted host names. Hosts without a group
+// are left out: each is a group of its own for the brief's files (see
+// linuxArtifacts), and its flags are its class's.
 func (a *Accumulator) groupLinux() map[string]GroupFlags {
 	members := map[string][]int{}
 	for i, h := range a.hosts {
-		g := h.Group
-		if g == "" {
-			g = h.Name
+		if h.Group != "" {
+			members[h.Group] = append(members[h.Group], i)
 		}
-		members[g] = append(members[g], i)
 	}
 	out := make(map[string]GroupFlags, len(members))
 	for g, idx := range members {
@@ -318,20 +542,47 @@ func (a *Accumulator) namesOf(idx []int) []string {
 }
 
 // intersectLinux returns the exact intersection of the Linux flags of the
-// hosts idx (empty for no hosts).
+// hosts idx (empty for no hosts), by their classes.
 func (a *Accumulator) intersectLinux(idx []int) []string {
-	out := []string{}
 	if len(idx) == 0 {
-		return out
+		return []string{}
 	}
-	for nm, e := range a.linux.names {
-		if e.count < len(idx) {
-			continue
-		}
-		if len(a.linux.lacking(e, idx)) == 0 {
-			out = append(out, nm)
+	seen := make([]bool, len(a.classes))
+	var cls []int
+	for _, i := range idx {
+		if ci := int(a.classOf[i]); !seen[ci] {
+			seen[ci] = true
+			cls = append(cls, ci)
 		}
 	}
-	sort.Strings(out)
-	return out
+	b, _ := a.commonBits(cls, linOf)
+	return a.linux.list(b)
+}
+
+// classIDs names the classes c1, c2... in the order of their first
+// member's name; the result is indexed by class index.
+func (a *Accumulator) classIDs() []string {
+	ids := make([]string, len(a.classes))
+	n := 0
+	for _, i := range a.byName() {
+		if ci := a.classOf[i]; ids[ci] == "" {
+			n++
+			ids[ci] = "c" + strconv.Itoa(n)
+		}
+	}
+	return ids
+}
+
+// classRank is the position of class ci in ID order.
+func (a *Accumulator) classRank(ids []string, ci int) int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(ids[ci], "c"))
+	return n - 1
+}
+
+// classIDLess orders class IDs by number (c2 before c10).
+func classIDLess(x, y string) bool {
+	if len(x) != len(y) {
+		return len(x) < len(y)
+	}
+	return x < y
 }

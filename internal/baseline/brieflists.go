@@ -11,7 +11,17 @@ import (
 // and the brief's files.
 func (r *Result) linuxArtifacts(a *Accumulator, req Request, names *featnames.Table) {
 	r.Groups = a.groupLinux()
-	order := orderGroups(r.Groups, req.Groups)
+	// A host without a group is a group of its own for the brief's files.
+	keys := make(map[string]bool, len(r.Groups))
+	for g := range r.Groups {
+		keys[g] = true
+	}
+	for _, h := range a.hosts {
+		if h.Group == "" {
+			keys[h.Name] = true
+		}
+	}
+	order := orderGroups(keys, req.Groups)
 	files := map[string][]string{}
 	if req.Instance != nil {
 		files["instance.flags-lscpu.sorted"] = normalize(req.Instance.LinuxFlags)
@@ -51,7 +61,7 @@ func (r *Result) linuxArtifacts(a *Accumulator, req Request, names *featnames.Ta
 	}
 }
 
-func orderGroups(groups map[string]GroupFlags, want []string) []string {
+func orderGroups(groups map[string]bool, want []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, g := range want {

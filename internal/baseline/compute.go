@@ -54,9 +54,9 @@ func Compute(a *Accumulator, req Request) (*Result, error) {
 		names = featnames.Builtin()
 	}
 	hosts := a.Hosts()
+	ids := a.classIDs()
 	r := &Result{
 		Common:        a.Common(),
-		Missing:       a.Missing(),
 		ModelBlockers: map[string][]string{},
 		Excluded:      map[string]featnames.Exclusion{},
 		ExcludedLinux: map[string]featnames.Exclusion{},
@@ -64,8 +64,9 @@ func Compute(a *Accumulator, req Request) (*Result, error) {
 		ExtraFlags:    []string{},
 		Explanation:   []string{},
 	}
-	r.summarize(a, hosts)
+	r.summarize(a, hosts, ids)
 	common := toSet(r.Common)
+	rc := newRequiredCache(a)
 
 	// Base model.
 	var model *cpumodels.Model
@@ -77,10 +78,18 @@ func Compute(a *Accumulator, req Request) (*Result, error) {
 		}
 		model = m
 		r.ModelSource = ModelRequested
-		r.ModelBlockers = blockers(m, hosts, hostSets(hosts))
+		bl := classBlockers(m, a, rc)
+		r.ModelBlockers = hostBlockers(a, bl)
+		if len(bl) > 0 {
+			r.ModelBlockedClasses = map[string][]string{}
+			for ci, lack := range bl {
+				r.ModelBlockedClasses[ids[ci]] = lack
+				r.Classes[a.classRank(ids, ci)].Blocked = lack
+			}
+		}
 	}
-	cands := rankCandidates(cat, names, hosts, common, req.Instance)
-	r.Candidates = pickCandidates(cands, req.Candidates)
+	cands := rankCandidates(cat, names, a, common, req.Instance, rc)
+	r.Candidates = pickCandidates(cands, req.Candidates, ids)
 	if model == nil {
 		for _, c := range cands {
 			if c.Fits {
@@ -92,17 +101,18 @@ func Compute(a *Accumulator, req Request) (*Result, error) {
 	}
 	if model == nil {
 		r.ModelSource = ModelNone
-		r.Warnings = append(r.Warnings, "no CPU model of "+cat.Source+" runs on every host: "+noneReason(cands)+"; nova.conf cannot be written for this cluster with cpu_mode=custom. Split the cluster (e.g. by vendor) or name a model and remove the blocking hosts.")
+		r.Warnings = append(r.Warnings, "no CPU model of "+cat.Source+" runs on every host: "+noneReason(plain(cands))+"; nova.conf cannot be written for this cluster with cpu_mode=custom. Split the cluster (e.g. by vendor) or name a model and remove the blocking hosts.")
 	} else {
 		r.Model = model.Name
 		r.ModelFeatures = slices.Clone(model.Features)
 	}
+	r.Rejected = rejectedBetter(cands, r.Model, req.Candidates, ids)
 
 	// Extra flags.
 	r.ExtraFlags, r.Excluded, r.InstanceFlags = extraFlags(r.Common, model, req.Instance, names, cat)
 	r.linuxArtifacts(a, req, names)
-	r.warn(hosts, model, req, names)
-	r.explain(hosts, model, cands)
+	r.warn(a, model, req, names)
+	r.explain(hosts, model, plain(cands))
 	if model != nil {
 		r.NovaConf = NovaConf(r.Model, r.ExtraFlags)
 		r.LibvirtXML = LibvirtCPUXML(r.Model, r.ExtraFlags)
@@ -111,16 +121,20 @@ func Compute(a *Accumulator, req Request) (*Result, error) {
 	return r, nil
 }
 
-func (r *Result) summarize(a *Accumulator, hosts []Host) {
+func (r *Result) summarize(a *Accumulator, hosts []Host, ids []string) {
 	uniq := a.unique()
 	vendors := map[string]bool{}
-	for _, h := range hosts {
-		i := a.index[h.Name]
+	r.Hosts = make([]HostSummary, 0, len(hosts))
+	for k, i := range a.byName() {
+		h := hosts[k]
 		r.Hosts = append(r.Hosts, HostSummary{
 			Name: h.Name, Group: h.Group, Vendor: h.Vendor, ModelName: h.ModelName, View: h.View,
 			FeatureCount: len(h.Features), LinuxFlagCount: len(h.LinuxFlags), Unique: uniq[i],
+			Class: ids[a.classOf[i]],
 		})
-		v := h.Vendor
+	}
+	for _, c := range a.classes {
+		v := c.vendor
 		if v == "" {
 			v = "unknown"
 		}
@@ -131,4 +145,33 @@ func (r *Result) summarize(a *Accumulator, hosts []Host) {
 	}
 	sort.Strings(r.Vendors)
 	r.MixedVendor = len(r.Vendors) > 1
+
+	missing := a.missingClasses()
+	r.MissingClasses = make(map[string][]string, len(missing))
+	lacks := make([][]string, len(a.classes))
+	for f, cls := range missing {
+		out := make([]string, len(cls))
+		for k, ci := range cls {
+			out[k] = ids[ci]
+			lacks[ci] = append(lacks[ci], f)
+		}
+		sort.Slice(out, func(i, j int) bool { return classIDLess(out[i], out[j]) })
+		r.MissingClasses[f] = out
+	}
+	r.Classes = make([]HostClass, len(a.classes))
+	for ci, c := range a.classes {
+		members := a.memberNames(ci)
+		groups := map[string]bool{}
+		for _, i := range c.members {
+			if g := a.hosts[i].Group; g != "" {
+				groups[g] = true
+			}
+		}
+		sort.Strings(lacks[ci])
+		r.Classes[a.classRank(ids, ci)] = HostClass{
+			ID: ids[ci], Count: len(members), Members: members, Groups: setList(groups),
+			Vendor: c.vendor, ModelName: c.modelName, View: c.view,
+			Features: c.features, LinuxFlagCount: len(c.linuxFlags), Lacks: lacks[ci],
+		}
+	}
 }

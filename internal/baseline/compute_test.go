@@ -97,9 +97,9 @@ func TestRecommendedModels(t *testing.T) {
 func findCandidate(t *testing.T, model string, hosts []Host) Candidate {
 	t.Helper()
 	a := mustAcc(t, hosts...)
-	for _, c := range rankCandidates(testCatalog, nil2names(), a.Hosts(), toSet(a.Common()), nil) {
+	for _, c := range rankCandidates(testCatalog, nil2names(), a, toSet(a.Common()), nil, newRequiredCache(a)) {
 		if c.Model == model {
-			return c
+			return c.Candidate
 		}
 	}
 	t.Fatalf("no candidate %s", model)
@@ -242,8 +242,8 @@ func TestInstanceAndArtifacts(t *testing.T) {
 	if _, ok := r.ExcludedLinux["constant_tsc"]; !ok {
 		t.Errorf("constant_tsc (Linux-only) not in ExcludedLinux: %v", r.ExcludedLinux)
 	}
-	if !cmp.Equal(r.Missing["avx2"], []string{"b1", "c1"}) || !cmp.Equal(r.Missing["avx512f"], []string{"a1", "c1"}) {
-		t.Fatalf("missing %v", r.Missing)
+	if !cmp.Equal(r.HostsLacking("avx2"), []string{"b1", "c1"}) || !cmp.Equal(r.HostsLacking("avx512f"), []string{"a1", "c1"}) {
+		t.Fatalf("missing %v in classes %+v", r.MissingClasses, r.Classes)
 	}
 	// Instance subtraction: a feature the instance shows is not an extra flag.
 	inst2 := &Host{Name: "vm", Features: []string{"avx"}}

@@ -2,7 +2,6 @@ package baseline
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/kvm-migration/cpuflags/internal/cpumodels"
@@ -24,29 +23,43 @@ var vendorSpecific = map[string]string{
 	"auto-ibrs": "AMD Automatic IBRS (CPUID 0x80000021 EAX[8])",
 }
 
-func (r *Result) warn(hosts []Host, model *cpumodels.Model, req Request, names *featnames.Table) {
-	if len(r.ModelBlockers) > 0 {
-		var hs []string
-		for h := range r.ModelBlockers {
-			hs = append(hs, h)
+// listedHosts is how many host names a warning spells out; the rest are
+// counted (every host is in Classes).
+const listedHosts = 20
+
+// hostList names hosts for a warning: all of them up to listedHosts, else
+// the first ones and how many more.
+func hostList(names []string) string {
+	if len(names) <= listedHosts {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:listedHosts], ", "), len(names)-listedHosts)
+}
+
+func (r *Result) warn(a *Accumulator, model *cpumodels.Model, req Request, names *featnames.Table) {
+	// One warning per blocked class: its hosts share what they lack.
+	for _, c := range r.Classes {
+		if len(c.Blocked) == 0 {
+			continue
 		}
-		sort.Strings(hs)
-		for _, h := range hs {
-			r.Warnings = append(r.Warnings, fmt.Sprintf("base model %s cannot run on %s (lacking %s): nova-compute would refuse to start there with cpu_models = %s",
-				r.Model, h, strings.Join(r.ModelBlockers[h], ", "), r.Model))
-		}
+		r.Warnings = append(r.Warnings, fmt.Sprintf("base model %s cannot run on %s (lacking %s): nova-compute would refuse to start there with cpu_models = %s",
+			r.Model, hostList(c.Members), strings.Join(c.Blocked, ", "), r.Model))
 	}
 	var cpuinfoHosts []string
 	views := map[string]bool{}
-	for _, h := range hosts {
-		views[h.View] = true
-		if h.View != ViewLibvirt {
-			cpuinfoHosts = append(cpuinfoHosts, h.Name)
+	for _, c := range a.classes {
+		views[c.view] = true
+	}
+	if len(views) > 1 || !views[ViewLibvirt] {
+		for _, h := range r.Hosts {
+			if h.View != ViewLibvirt {
+				cpuinfoHosts = append(cpuinfoHosts, h.Name)
+			}
 		}
 	}
 	if len(cpuinfoHosts) > 0 {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("%d host(s) (%s) were described by /proc/cpuinfo or lscpu, not libvirt: MSR features (arch-capabilities bits such as mds-no, rdctl-no) and vmx-* controls are not visible there, and features KVM cannot give guests are not removed; gather facts with libvirt for an exact result",
-			len(cpuinfoHosts), strings.Join(cpuinfoHosts, ", ")))
+			len(cpuinfoHosts), hostList(cpuinfoHosts)))
 	}
 	if views[ViewLibvirt] && len(cpuinfoHosts) > 0 {
 		r.Warnings = append(r.Warnings, "hosts use different views (libvirt and cpuinfo): features only the libvirt view can show count as lacking on the cpuinfo hosts")
@@ -95,7 +108,7 @@ func (r *Result) explain(hosts []Host, model *cpumodels.Model, cands []Candidate
 	e := &r.Explanation
 	add := func(format string, args ...any) { *e = append(*e, fmt.Sprintf(format, args...)) }
 	add("%d host(s) of vendor(s) %s share %d features (libvirt names, exact intersection of each host's trusted view); %d features are on some hosts but not all.",
-		len(hosts), strings.Join(r.Vendors, ", "), len(r.Common), len(r.Missing))
+		len(hosts), strings.Join(r.Vendors, ", "), len(r.Common), len(r.MissingClasses))
 	switch {
 	case model == nil:
 		add("No CPU model fits every host; see the warnings.")

@@ -31,120 +31,176 @@ func required(m *cpumodels.Model, h Host) []string {
 	return out
 }
 
-// requiredCache memoizes required per model and view.
-type requiredCache map[string][]string
-
-func (rc requiredCache) get(m *cpumodels.Model, h Host) []string {
-	k := m.Name + "\x00" + h.View
-	if v, ok := rc[k]; ok {
-		return v
-	}
-	v := required(m, h)
-	rc[k] = v
-	return v
+// requirement is what a model needs from hosts of one view, over the
+// accumulator's feature table: the required features it numbers, and the
+// required features no host has (not in the table).
+type requirement struct {
+	need   bits
+	absent []string
 }
 
-// blockers maps every host that cannot run m to the features it lacks,
-// joined with the blockers its libvirt reported (libvirt usable='no' without
-// a list gives the pseudo-feature "(libvirt: not usable)").
-func blockers(m *cpumodels.Model, hosts []Host, sets []map[string]bool) map[string][]string {
-	out := map[string][]string{}
-	rc := requiredCache{}
-	for i, h := range hosts {
-		have := sets[i]
-		var lack []string
-		for _, f := range rc.get(m, h) {
-			if !have[f] {
-				lack = append(lack, f)
-			}
+// requiredCache memoizes requirements per model and view.
+type requiredCache struct {
+	a *Accumulator
+	m map[string]requirement
+}
+
+func newRequiredCache(a *Accumulator) *requiredCache {
+	return &requiredCache{a: a, m: map[string]requirement{}}
+}
+
+func (rc *requiredCache) get(m *cpumodels.Model, view string) requirement {
+	k := m.Name + "\x00" + view
+	if v, ok := rc.m[k]; ok {
+		return v
+	}
+	var r requirement
+	for _, f := range required(m, Host{View: view}) {
+		if i, ok := rc.a.feats.idx[f]; ok {
+			r.need.set(i)
+		} else {
+			r.absent = append(r.absent, f)
 		}
-		u, ok := libvirtModel(h, m.Name)
-		if !ok && len(h.LibvirtModels) > 0 {
-			lack = append(lack, "(not defined by this host's libvirt)")
+	}
+	rc.m[k] = r
+	return r
+}
+
+// lacks returns what class c lacks to run m: the required features it does
+// not have, joined with the blockers its libvirt reported (libvirt
+// usable='no' without a list gives the pseudo-feature "(libvirt: not
+// usable)"); nil when c can run m.
+func (rc *requiredCache) lacks(m *cpumodels.Model, c *class) []string {
+	r := rc.get(m, c.view)
+	lack := slices.Clone(r.absent)
+	r.need.andNot(c.feat).each(func(i int) { lack = append(lack, rc.a.feats.names[i]) })
+	u, ok := c.model(m.Name)
+	if !ok && len(c.libvirtModels) > 0 {
+		lack = append(lack, "(not defined by this host's libvirt)")
+	}
+	if ok && u.Usable == "no" {
+		if len(u.Blockers) == 0 && len(lack) == 0 {
+			lack = append(lack, "(libvirt: not usable)")
 		}
-		if ok && u.Usable == "no" {
-			if len(u.Blockers) == 0 && len(lack) == 0 {
-				lack = append(lack, "(libvirt: not usable)")
-			}
-			lack = append(lack, u.Blockers...)
-		}
-		if len(lack) > 0 {
-			sort.Strings(lack)
-			out[h.Name] = slices.Compact(lack)
+		lack = append(lack, u.Blockers...)
+	}
+	if len(lack) == 0 {
+		return nil
+	}
+	sort.Strings(lack)
+	return slices.Compact(lack)
+}
+
+// classBlockers maps the index of every class that cannot run m to what it
+// lacks.
+func classBlockers(m *cpumodels.Model, a *Accumulator, rc *requiredCache) map[int][]string {
+	out := map[int][]string{}
+	for ci, c := range a.classes {
+		if lack := rc.lacks(m, c); lack != nil {
+			out[ci] = lack
 		}
 	}
 	return out
 }
 
-// libvirtModel finds what h's libvirt said about model name (case-insensitive).
-func libvirtModel(h Host, name string) (u struct {
-	Usable     string
-	Deprecated bool
-	Blockers   []string
-}, found bool) {
-	for _, m := range h.LibvirtModels {
-		if strings.EqualFold(m.Name, name) {
-			u.Usable, u.Deprecated, u.Blockers = m.Usable, m.Deprecated, m.Blockers
-			return u, true
+// hostBlockers expands class blockers to every member host (the hosts of a
+// class share one slice).
+func hostBlockers(a *Accumulator, bl map[int][]string) map[string][]string {
+	out := map[string][]string{}
+	for ci, lack := range bl {
+		for _, i := range a.classes[ci].members {
+			out[a.hosts[i].Name] = lack
 		}
 	}
-	return u, false
+	return out
 }
 
-// rankCandidates evaluates every x86-64 model of the catalog and sorts them:
-// fitting first, then (fitting) fewest extra flags, usable everywhere per
-// libvirt, fewer hosts with unknown usability, not deprecated, canonical
-// over alias, name; (not fitting) fewest lacking features, then name.
-func rankCandidates(cat *cpumodels.Catalog, names *featnames.Table, hosts []Host, common map[string]bool, inst *Host) []Candidate {
+// model finds what the class's libvirt said about model name
+// (case-insensitive).
+func (c *class) model(name string) (ModelUsability, bool) {
+	if len(c.libvirtModels) == 0 {
+		return ModelUsability{}, false
+	}
+	if c.usable == nil {
+		c.usable = make(map[string]int, len(c.libvirtModels))
+		for i := len(c.libvirtModels) - 1; i >= 0; i-- { // the first of equal names wins
+			c.usable[strings.ToLower(c.libvirtModels[i].Name)] = i
+		}
+	}
+	i, ok := c.usable[strings.ToLower(name)]
+	if !ok {
+		return ModelUsability{}, false
+	}
+	return c.libvirtModels[i], true
+}
+
+// rankCandidates evaluates every x86-64 model of the catalog, class by
+// class, and sorts them: fitting first, then (fitting) fewest extra flags,
+// usable everywhere per libvirt, fewer hosts with unknown usability, not
+// deprecated, canonical over alias, name; (not fitting) fewest lacking
+// features, then name. Blockers are kept per class; pickCandidates names
+// the classes of the candidates it shows.
+func rankCandidates(cat *cpumodels.Catalog, names *featnames.Table, a *Accumulator, common map[string]bool, inst *Host, rc *requiredCache) []ranked {
 	commonList := setList(common)
-	sets := hostSets(hosts)
 	cls := newClassifier(inst, names, cat)
-	var out []Candidate
+	var out []ranked
 	for _, name := range cat.ModelNames() {
 		m := cat.Models[name]
 		if !m.HasFeature("lm") {
 			continue // 32-bit model: never recommended
 		}
-		c := Candidate{Model: m.Name, Vendor: m.Vendor, AliasOf: m.AliasOf}
-		bl := blockers(m, hosts, sets)
+		c := ranked{Candidate: Candidate{Model: m.Name, Vendor: m.Vendor, AliasOf: m.AliasOf}}
+		bl := classBlockers(m, a, rc)
 		lacking := map[string]bool{}
 		for _, fs := range bl {
 			for _, f := range fs {
 				lacking[f] = true
 			}
 		}
-		usable := 0
-		for _, h := range hosts {
-			u, ok := libvirtModel(h, m.Name)
+		for ci, k := range a.classes {
+			u, ok := k.model(m.Name)
 			switch {
 			case !ok || (u.Usable != "yes" && u.Usable != "no"):
-				c.UsableUnknown++
+				c.UsableUnknown += len(k.members)
 			case u.Usable == "no":
-				c.NotUsableOn = append(c.NotUsableOn, h.Name)
-			default:
-				usable++
+				c.notUsable = append(c.notUsable, ci)
 			}
 			if ok && u.Deprecated {
 				c.Deprecated = true
 			}
 		}
-		sort.Strings(c.NotUsableOn)
 		c.Fits = len(bl) == 0
 		if !c.Fits {
-			c.Blockers = bl
+			c.blocked = bl
 		}
 		c.Versioned = !m.DecodeGuest
 		c.Lacking = setList(lacking)
-		c.UsableEverywhere = len(c.NotUsableOn) == 0 && c.UsableUnknown == 0
+		c.UsableEverywhere = len(c.notUsable) == 0 && c.UsableUnknown == 0
 		for _, f := range commonList {
 			if !m.HasFeature(f) && cls.classify(f) == nil {
 				c.ExtraCount++
 			}
 		}
-		c.Reason = candidateReason(c, len(hosts))
+		c.Reason = candidateReason(c.Candidate, a.Len())
 		out = append(out, c)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return candidateLess(out[i], out[j]) })
+	sort.SliceStable(out, func(i, j int) bool { return candidateLess(out[i].Candidate, out[j].Candidate) })
+	return out
+}
+
+// ranked is a Candidate with its blockers by class index, before
+// nameClasses names the classes of the candidates shown.
+type ranked struct {
+	Candidate
+	blocked   map[int][]string
+	notUsable []int
+}
+
+func plain(rs []ranked) []Candidate {
+	out := make([]Candidate, len(rs))
+	for i, r := range rs {
+		out[i] = r.Candidate
+	}
 	return out
 }
 
@@ -211,11 +267,14 @@ func candidateReason(c Candidate, nHosts int) string {
 	return s
 }
 
-func pickCandidates(all []Candidate, n int) []Candidate {
+// pickCandidates keeps the n best fitting and n best non-fitting
+// candidates and names, for those only, the classes that block them or on
+// which libvirt reports them not usable.
+func pickCandidates(all []ranked, n int, ids []string) []Candidate {
 	if n <= 0 {
 		n = DefaultCandidates
 	}
-	var fit, nofit []Candidate
+	var fit, nofit []ranked
 	for _, c := range all {
 		if c.Fits && len(fit) < n {
 			fit = append(fit, c)
@@ -224,7 +283,63 @@ func pickCandidates(all []Candidate, n int) []Candidate {
 			nofit = append(nofit, c)
 		}
 	}
-	return append(fit, nofit...)
+	return nameClasses(append(fit, nofit...), ids)
+}
+
+// nameClasses fills the exported, class-ID-keyed blockers of candidates.
+func nameClasses(rs []ranked, ids []string) []Candidate {
+	out := make([]Candidate, len(rs))
+	for i, r := range rs {
+		out[i] = r.Candidate
+		c := &out[i]
+		if len(r.blocked) > 0 {
+			c.BlockedClasses = map[string][]string{}
+			for ci, lack := range r.blocked {
+				c.BlockedClasses[ids[ci]] = lack
+			}
+		}
+		for _, ci := range r.notUsable {
+			c.NotUsableIn = append(c.NotUsableIn, ids[ci])
+		}
+		sort.Slice(c.NotUsableIn, func(i, j int) bool { return classIDLess(c.NotUsableIn[i], c.NotUsableIn[j]) })
+	}
+	return out
+}
+
+// rejectedBetter returns the n models that would leave fewer extra flags
+// than the base model (any model when there is none) but that some class
+// cannot run, nearest first (fewest lacking features, then fewest extra
+// flags, then name), with the classes that block them named.
+func rejectedBetter(all []ranked, model string, n int, ids []string) []Candidate {
+	if n <= 0 {
+		n = DefaultCandidates
+	}
+	limit := -1
+	for _, c := range all {
+		if c.Model == model {
+			limit = c.ExtraCount
+		}
+	}
+	var out []ranked
+	for _, c := range all {
+		if !c.Fits && (limit < 0 || c.ExtraCount < limit) && c.AliasOf == "" {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if len(a.Lacking) != len(b.Lacking) {
+			return len(a.Lacking) < len(b.Lacking)
+		}
+		if a.ExtraCount != b.ExtraCount {
+			return a.ExtraCount < b.ExtraCount
+		}
+		return a.Model < b.Model
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return nameClasses(out, ids)
 }
 
 func noneReason(cands []Candidate) string {

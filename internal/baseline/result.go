@@ -1,6 +1,12 @@
 package baseline
 
-import "github.com/kvm-migration/cpuflags/internal/featnames"
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/kvm-migration/cpuflags/internal/featnames"
+)
 
 // Model sources: where Result.Model came from.
 const (
@@ -27,6 +33,34 @@ type HostSummary struct {
 	// Unique lists the features only this host has (every other host lacks
 	// them); empty for a single-host cluster.
 	Unique []string `json:"unique,omitempty"`
+	// Class is the ID of the host's class (Result.Classes).
+	Class string `json:"class"`
+}
+
+// HostClass is a set of hosts whose description is identical: view, vendor,
+// CPU model name, trusted features, Linux flags and libvirt's model
+// usability. The baseline is computed per class; a fleet of thousands of
+// hosts in a few generations has a few dozen classes.
+type HostClass struct {
+	// ID is "c1", "c2"...: classes are numbered in the order of their first
+	// member's name.
+	ID string `json:"id"`
+	// Count is the number of member hosts; Members their sorted names.
+	Count   int      `json:"count"`
+	Members []string `json:"members"`
+	// Groups are the inventory groups the members belong to, sorted.
+	Groups    []string `json:"groups,omitempty"`
+	Vendor    string   `json:"vendor"`
+	ModelName string   `json:"model_name,omitempty"`
+	View      string   `json:"view"`
+	// Features are the class's trusted features (libvirt names), sorted.
+	Features []string `json:"features"`
+	// LinuxFlagCount is the number of the class's Linux flags.
+	LinuxFlagCount int `json:"linux_flag_count"`
+	// Lacks lists the features some other class has and this one lacks.
+	Lacks []string `json:"lacks,omitempty"`
+	// Blocked lists what the base model needs and this class lacks.
+	Blocked []string `json:"blocked,omitempty"`
 }
 
 // Candidate is one catalog model considered as the base model.
@@ -43,15 +77,16 @@ type Candidate struct {
 	// host that reported usability; UsableUnknown counts the hosts that did not.
 	UsableEverywhere bool `json:"usable_everywhere"`
 	UsableUnknown    int  `json:"usable_unknown,omitempty"`
-	// NotUsableOn lists the hosts whose libvirt reported the model not usable.
-	NotUsableOn []string `json:"not_usable_on,omitempty"`
+	// NotUsableIn lists the classes whose libvirt reported the model not
+	// usable.
+	NotUsableIn []string `json:"not_usable_in,omitempty"`
 	Deprecated  bool     `json:"deprecated,omitempty"`
 	// Versioned is true for libvirt's versioned models (x86_X-vN.xml,
 	// decode guest='off'), which libvirt before 10.x does not define.
 	Versioned bool `json:"versioned,omitempty"`
-	// Blockers maps each host that cannot run the model to the features it
-	// lacks (set when !Fits).
-	Blockers map[string][]string `json:"blockers,omitempty"`
+	// BlockedClasses maps the ID of each class that cannot run the model to
+	// the features it lacks (set when !Fits, for the candidates listed).
+	BlockedClasses map[string][]string `json:"blocked_classes,omitempty"`
 	// AliasOf is the canonical model when this one is an alias (e.g. -v1).
 	AliasOf string `json:"alias_of,omitempty"`
 	// Reason is a sentence explaining the rank.
@@ -91,9 +126,11 @@ type Result struct {
 	// Common is the exact intersection of the hosts' trusted features, in
 	// libvirt names, sorted.
 	Common []string `json:"common"`
-	// Missing maps every feature some host has but not every host to the
-	// sorted names of the hosts lacking it.
-	Missing map[string][]string `json:"missing"`
+	// Classes are the host classes, in ID order.
+	Classes []HostClass `json:"classes"`
+	// MissingClasses maps every feature some host has but not every host to
+	// the IDs of the classes lacking it (their members: Classes).
+	MissingClasses map[string][]string `json:"missing_classes"`
 
 	// Model is the base model ("" when none fits).
 	Model       string `json:"model"`
@@ -104,8 +141,14 @@ type Result struct {
 	// model features that host lacks (or that libvirt reported as blockers).
 	// Non-empty means nova-compute refuses to start there.
 	ModelBlockers map[string][]string `json:"model_blockers"`
+	// ModelBlockedClasses is ModelBlockers by class ID.
+	ModelBlockedClasses map[string][]string `json:"model_blocked_classes,omitempty"`
 	// Candidates are the ranked models considered (top N), best first.
 	Candidates []Candidate `json:"candidates,omitempty"`
+	// Rejected are the models that would leave fewer extra flags than the
+	// base model but that some class cannot run (top N, nearest first),
+	// with the blocking classes.
+	Rejected []Candidate `json:"rejected,omitempty"`
 
 	// ExtraFlags is Common − model features (− the instance's features when
 	// given) − excluded, sorted: cpu_model_extra_flags.
@@ -133,7 +176,8 @@ type Result struct {
 	// QEMUCPU is the argument of QEMU's -cpu.
 	QEMUCPU string `json:"qemu_cpu"`
 
-	// Groups maps an inventory group name to its Linux-flag intersection.
+	// Groups maps an inventory group name to its Linux-flag intersection
+	// (named groups only: a host without a group has its class's flags).
 	Groups map[string]GroupFlags `json:"groups,omitempty"`
 	// SourceToTarget is the exact intersection of all hosts' Linux flags.
 	SourceToTarget []string `json:"source_to_target"`
@@ -144,4 +188,31 @@ type Result struct {
 
 	// Explanation holds sentences for the report, in order.
 	Explanation []string `json:"explanation"`
+}
+
+// Class returns the class of that ID.
+func (r *Result) Class(id string) (HostClass, bool) {
+	n, err := strconv.Atoi(strings.TrimPrefix(id, "c"))
+	if err != nil || n < 1 || n > len(r.Classes) || r.Classes[n-1].ID != id {
+		for _, c := range r.Classes {
+			if c.ID == id {
+				return c, true
+			}
+		}
+		return HostClass{}, false
+	}
+	return r.Classes[n-1], true
+}
+
+// HostsLacking returns the sorted names of the hosts lacking feature (one of
+// MissingClasses' keys); nil when every host has it.
+func (r *Result) HostsLacking(feature string) []string {
+	var out []string
+	for _, id := range r.MissingClasses[feature] {
+		if c, ok := r.Class(id); ok {
+			out = append(out, c.Members...)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

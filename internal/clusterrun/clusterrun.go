@@ -39,11 +39,21 @@ func Compute(in Input) (*baseline.Result, error) {
 		return nil, fmt.Errorf("no hosts: give the facts of at least one hypervisor")
 	}
 	acc := &baseline.Accumulator{}
+	// Hosts whose facts decoded to one *Facts (identical documents) share
+	// one baseline.Host description.
+	first := map[*hostfacts.Facts]string{}
 	for _, h := range in.Hosts {
 		if h.Facts == nil {
 			return nil, fmt.Errorf("host %s has no facts; run cpu_flags_facts on it first", h.Name)
 		}
-		if err := acc.Add(HostFromFacts(h.Name, h.Group, h.Facts)); err != nil {
+		var err error
+		if as, ok := first[h.Facts]; ok {
+			err = acc.AddSame(h.Name, h.Group, as)
+		} else {
+			err = acc.Add(HostFromFacts(h.Name, h.Group, h.Facts))
+			first[h.Facts] = strings.TrimSpace(h.Name)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -89,7 +99,8 @@ func markMissing(r *baseline.Result, missing map[string]string) {
 }
 
 // HostFromFacts builds the baseline's Host from one host's facts, using the
-// facts' trusted view.
+// facts' trusted view. The Host shares the facts' feature and flag slices
+// (the Accumulator copies what it keeps).
 func HostFromFacts(name, group string, f *hostfacts.Facts) baseline.Host {
 	h := baseline.Host{
 		Name:       name,
@@ -97,14 +108,14 @@ func HostFromFacts(name, group string, f *hostfacts.Facts) baseline.Host {
 		Vendor:     f.Vendor,
 		ModelName:  f.ModelName,
 		View:       f.TrustedView,
-		Features:   slices.Clone(f.TrustedFeatures),
-		LinuxFlags: slices.Clone(f.LinuxFlags),
+		Features:   f.TrustedFeatures,
+		LinuxFlags: f.LinuxFlags,
 	}
 	if h.View == "" {
 		h.View = baseline.ViewCPUInfo
 	}
 	if h.View == baseline.ViewCPUInfo && len(h.Features) == 0 {
-		h.Features = slices.Clone(f.Features)
+		h.Features = f.Features
 	}
 	if f.Libvirt.Available {
 		for _, m := range f.Libvirt.Models {

@@ -24,6 +24,31 @@ func LoadWith(ctx context.Context, path string, pred Prediction) (*Facts, error)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
+	return DecodeWith(ctx, path, data, pred)
+}
+
+// IsFactsDocument reports whether data looks like a facts JSON document
+// (rather than a captured CPU description), without decoding it.
+func IsFactsDocument(data []byte) bool {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return false
+	}
+	for _, k := range factsKeys {
+		if !bytes.Contains(trimmed, k) {
+			return false
+		}
+	}
+	return true
+}
+
+// Decode is Load on the content data already read from path.
+func Decode(ctx context.Context, path string, data []byte) (*Facts, error) {
+	return DecodeWith(ctx, path, data, Prediction{})
+}
+
+// DecodeWith is LoadWith on the content data already read from path.
+func DecodeWith(ctx context.Context, path string, data []byte, pred Prediction) (*Facts, error) {
 	if f, ok, err := decodeFacts(data); ok {
 		if err != nil {
 			return nil, fmt.Errorf("%s looks like cpu_flags facts JSON but does not decode: %w", path, err)
@@ -51,15 +76,10 @@ var factsKeys = [][]byte{[]byte(`"trusted_view"`), []byte(`"linux_flags"`)}
 // when data is not one (it is then a CPU description to parse); err is set
 // when it is one but does not decode or lacks what the baseline needs.
 func decodeFacts(data []byte) (*Facts, bool, error) {
-	trimmed := bytes.TrimSpace(data)
-	if len(trimmed) == 0 || trimmed[0] != '{' {
+	if !IsFactsDocument(data) {
 		return nil, false, nil
 	}
-	for _, k := range factsKeys {
-		if !bytes.Contains(trimmed, k) {
-			return nil, false, nil
-		}
-	}
+	trimmed := bytes.TrimSpace(data)
 	var f Facts
 	if err := json.Unmarshal(trimmed, &f); err != nil {
 		var syn *json.SyntaxError

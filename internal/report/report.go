@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	"text/template"
 
 	"github.com/kvm-migration/cpuflags/internal/baseline"
@@ -41,12 +42,19 @@ var ErrNilResult = errors.New("nil baseline result")
 // the explanation and the artifact files. A nil r renders an empty report.
 func Markdown(r *baseline.Result) []byte {
 	var b bytes.Buffer
-	if err := mdTmpl.Execute(&b, newView(r)); err != nil {
+	_ = WriteMarkdown(&b, r)
+	return b.Bytes()
+}
+
+// WriteMarkdown streams Markdown's output to w.
+func WriteMarkdown(w io.Writer, r *baseline.Result) error {
+	if err := mdTmpl.Execute(w, newView(r)); err != nil {
 		// The template is fixed and tested; say so in the output rather
 		// than lose the part already rendered.
-		fmt.Fprintf(&b, "\n\n**report rendering failed: %s**\n", mdText(err.Error()))
+		_, werr := fmt.Fprintf(w, "\n\n**report rendering failed: %s**\n", mdText(err.Error()))
+		return errors.Join(err, werr)
 	}
-	return b.Bytes()
+	return nil
 }
 
 // HTML renders r as report.html: one self-contained page (inline CSS and a
@@ -54,25 +62,40 @@ func Markdown(r *baseline.Result) []byte {
 // Markdown plus a host × feature matrix. A nil r renders an empty report.
 func HTML(r *baseline.Result) []byte {
 	var b bytes.Buffer
-	if err := htmlTmpl.Execute(&b, newView(r)); err != nil {
-		fmt.Fprintf(&b, "\n<p>report rendering failed: %s</p>\n", htmltemplate.HTMLEscapeString(err.Error()))
-	}
+	_ = WriteHTML(&b, r)
 	return b.Bytes()
+}
+
+// WriteHTML streams HTML's output to w.
+func WriteHTML(w io.Writer, r *baseline.Result) error {
+	if err := htmlTmpl.Execute(w, newView(r)); err != nil {
+		_, werr := fmt.Fprintf(w, "\n<p>report rendering failed: %s</p>\n", htmltemplate.HTMLEscapeString(err.Error()))
+		return errors.Join(err, werr)
+	}
+	return nil
 }
 
 // JSON renders r as report.json: the Result, indented by two spaces, struct
 // fields in declaration order and map keys sorted, so equal results give
 // equal bytes. <, > and & are not escaped (the libvirt XML stays readable).
 func JSON(r *baseline.Result) ([]byte, error) {
-	if r == nil {
-		return nil, fmt.Errorf("render %s: %w: compute the baseline first", JSONFile, ErrNilResult)
-	}
 	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
+	if err := WriteJSON(&b, r); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// WriteJSON streams JSON's output to w.
+func WriteJSON(w io.Writer, r *baseline.Result) error {
+	if r == nil {
+		return fmt.Errorf("render %s: %w: compute the baseline first", JSONFile, ErrNilResult)
+	}
+	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(r); err != nil {
-		return nil, fmt.Errorf("render %s: %w", JSONFile, err)
+		return fmt.Errorf("render %s: %w", JSONFile, err)
 	}
-	return b.Bytes(), nil
+	return nil
 }

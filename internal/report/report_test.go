@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -52,18 +53,24 @@ func hostileResult() *baseline.Result {
 	linkHost := `[click](javascript:alert(1))`
 	return &baseline.Result{
 		Hosts: []baseline.HostSummary{
-			{Name: evilHost, Group: `<b>grp</b>`, Vendor: "Intel", ModelName: `Intel(R) <i>Xeon</i>`, View: "cpuinfo", FeatureCount: 3},
-			{Name: linkHost, Group: "target", Vendor: "AMD", ModelName: "AMD `EPYC` | 7742", View: "cpuinfo", FeatureCount: 2, Unique: []string{"a|b"}},
+			{Name: evilHost, Group: `<b>grp</b>`, Vendor: "Intel", ModelName: `Intel(R) <i>Xeon</i>`, View: "cpuinfo", FeatureCount: 3, Class: "c1"},
+			{Name: linkHost, Group: "target", Vendor: "AMD", ModelName: "AMD `EPYC` | 7742", View: "cpuinfo", FeatureCount: 2, Unique: []string{"a|b"}, Class: "c2"},
 		},
-		Vendors:       []string{"AMD", "Intel"},
-		MixedVendor:   true,
-		Common:        []string{"fpu", "sse`2"},
-		Missing:       map[string][]string{evilFeat: {linkHost}},
-		Model:         "qemu64<script>",
-		ModelSource:   baseline.ModelRequested,
-		ModelFeatures: []string{"fpu", evilFeat},
-		ModelBlockers: map[string][]string{linkHost: {evilFeat}},
-		ExtraFlags:    []string{"sse`2"},
+		Classes: []baseline.HostClass{
+			{ID: "c1", Count: 1, Members: []string{evilHost}, Groups: []string{`<b>grp</b>`}, Vendor: "Intel", ModelName: `Intel(R) <i>Xeon</i>`, View: "cpuinfo", Features: []string{"fpu", "sse`2", evilFeat}},
+			{ID: "c2", Count: 1, Members: []string{linkHost}, Groups: []string{"target"}, Vendor: "AMD", ModelName: "AMD `EPYC` | 7742", View: "cpuinfo", Features: []string{"fpu", "sse`2"}, Lacks: []string{evilFeat}, Blocked: []string{evilFeat}},
+		},
+		Vendors:             []string{"AMD", "Intel"},
+		MixedVendor:         true,
+		Common:              []string{"fpu", "sse`2"},
+		MissingClasses:      map[string][]string{evilFeat: {"c2"}},
+		Model:               "qemu64<script>",
+		ModelSource:         baseline.ModelRequested,
+		ModelFeatures:       []string{"fpu", evilFeat},
+		ModelBlockers:       map[string][]string{linkHost: {evilFeat}},
+		ModelBlockedClasses: map[string][]string{"c2": {evilFeat}},
+		Rejected:            []baseline.Candidate{{Model: "x<script>", Lacking: []string{evilFeat}, BlockedClasses: map[string][]string{"c2": {evilFeat}}, Reason: evilHost}},
+		ExtraFlags:          []string{"sse`2"},
 		Excluded: map[string]featnames.Exclusion{
 			"fpu": {Flag: "fpu", Reason: "<script>", Detail: `"><script>alert(2)</script>`},
 		},
@@ -228,53 +235,47 @@ func parseMatrix(t *testing.T, page []byte) matrix {
 }
 
 // TestHTMLMatrix checks the matrix of the sample clusters against the
-// Result it was rendered from: every host is a column, every feature a row,
-// the features some host lacks come first, and a cell is ✗ exactly when the
-// Result lists the host as lacking the feature.
+// Result it was rendered from: every host class is a column, every feature
+// a row, the features some class lacks come first, and a cell is ✗ exactly
+// when the Result lists the class as lacking the feature.
 func TestHTMLMatrix(t *testing.T) {
 	for _, c := range goldenCases[:2] {
 		t.Run(c.name, func(t *testing.T) {
 			r := c.result(t)
 			m := parseMatrix(t, HTML(r))
 			var want []string
-			for _, h := range r.Hosts {
-				want = append(want, h.Name)
+			for _, k := range r.Classes {
+				want = append(want, k.ID)
 			}
-			if got := slices.Sorted(slices.Values(m.hosts)); !slices.Equal(got, slices.Sorted(slices.Values(want))) {
-				t.Fatalf("%s: host columns %v, want %v", c.reason, m.hosts, want)
+			if !slices.Equal(m.hosts, want) {
+				t.Fatalf("%s: class columns %v, want %v", c.reason, m.hosts, want)
 			}
-			if len(m.rows) != len(r.Common)+len(r.Missing) {
-				t.Fatalf("%d rows, want %d common + %d missing", len(m.rows), len(r.Common), len(r.Missing))
+			if len(m.rows) != len(r.Common)+len(r.MissingClasses) {
+				t.Fatalf("%d rows, want %d common + %d missing", len(m.rows), len(r.Common), len(r.MissingClasses))
 			}
 			for i, f := range m.rows {
-				_, missing := r.Missing[f]
-				if missing != (i < len(r.Missing)) {
+				_, missing := r.MissingClasses[f]
+				if missing != (i < len(r.MissingClasses)) {
 					t.Fatalf("row %d (%s): the features some host lacks must come first", i, f)
 				}
 				cells := m.cells[f]
 				if len(cells) != len(m.hosts) {
-					t.Fatalf("row %s has %d cells for %d hosts", f, len(cells), len(m.hosts))
+					t.Fatalf("row %s has %d cells for %d classes", f, len(cells), len(m.hosts))
 				}
-				for j, h := range m.hosts {
+				for j, id := range m.hosts {
 					wantCell := "✓"
-					if slices.Contains(r.Missing[f], h) {
+					if slices.Contains(r.MissingClasses[f], id) {
 						wantCell = "✗"
 					}
 					if cells[j] != wantCell {
-						t.Errorf("feature %s, host %s: cell %q, want %q", f, h, cells[j], wantCell)
+						t.Errorf("feature %s, class %s: cell %q, want %q", f, id, cells[j], wantCell)
 					}
 				}
 			}
 			// The brief's example: a feature only one host lacks.
 			one := ""
-			for _, f := range slices.Sorted(func(yield func(string) bool) {
-				for k := range r.Missing {
-					if !yield(k) {
-						return
-					}
-				}
-			}) {
-				if len(r.Missing[f]) == 1 {
+			for _, f := range slices.Sorted(maps.Keys(r.MissingClasses)) {
+				if len(r.HostsLacking(f)) == 1 {
 					one = f
 					break
 				}
@@ -282,36 +283,48 @@ func TestHTMLMatrix(t *testing.T) {
 			if one == "" {
 				t.Fatal("the sample cluster has no feature exactly one host lacks")
 			}
-			j := slices.Index(m.hosts, r.Missing[one][0])
-			if m.cells[one][j] != "✗" {
-				t.Errorf("%s lacks %s but its cell shows %q", r.Missing[one][0], one, m.cells[one][j])
+			host := r.HostsLacking(one)[0]
+			id := ""
+			for _, h := range r.Hosts {
+				if h.Name == host {
+					id = h.Class
+				}
+			}
+			j := slices.Index(m.hosts, id)
+			if j < 0 || m.cells[one][j] != "✗" {
+				t.Errorf("%s (class %s) lacks %s but its cell does not show ✗", host, id, one)
 			}
 		})
 	}
 }
 
-// TestHTMLGroupsAndMarks checks the column grouping and the row marks on
-// the sample cluster.
-func TestHTMLGroupsAndMarks(t *testing.T) {
+// TestHTMLClassesAndMarks checks the class columns, the member lists and
+// the row marks on the sample cluster.
+func TestHTMLClassesAndMarks(t *testing.T) {
 	r := sampleResult(t, baseline.Request{Model: "Skylake-Server-noTSX-IBRS"})
 	page := string(HTML(r))
 	m := parseMatrix(t, []byte(page))
-	if !slices.Equal(m.hosts, []string{"hv-bdw-01", "hv-clx-01", "hv-rome-01"}) {
-		t.Errorf("columns %v: want the source group's host first, then the target group's", m.hosts)
+	if !slices.Equal(m.hosts, []string{"c1", "c2", "c3"}) {
+		t.Errorf("columns %v: want one per class, c1 to c3", m.hosts)
 	}
 	for _, want := range []string{
-		`<th class="grp" colspan="1" title="group source: 1 host(s)"><span>source</span></th><th class="grp" colspan="2" title="group target: 2 host(s)"><span>target</span></th>`,
 		`<span class="vd amd">AMD</span>`,
 		`<span class="vd intel">Intel</span>`,
-		`<td class="n b">✗</td>`, // a model feature a host lacks
+		`<td class="n b">✗</td>`, // a model feature a class lacks
 		`<span class="tag b">model</span>`,
 		`<span class="tag x">extra</span>`,
 		`id="blockers"`,
 		`Model blockers: nova-compute will not start on 2 host(s)`,
+		`<tr id="class-c1"><td><b class="no">c1</b></td><td>hv-bdw-01</td>`,
+		`id="rejected"`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %s", want)
 		}
+	}
+	// The decision comes before the reasons and the matrix.
+	if b, w, x := strings.Index(page, `id="blockers"`), strings.Index(page, `id="rejected"`), strings.Index(page, `id="matrix"`); !(b < w && w < x) {
+		t.Errorf("sections out of order: blockers at %d, rejected at %d, matrix at %d", b, w, x)
 	}
 	// Excluded rows carry the reason as a tooltip.
 	h := hostileResult()
@@ -331,19 +344,29 @@ func TestMarkdownContent(t *testing.T) {
 				t.Errorf("%s: Markdown does not contain the snippet verbatim:\n%s", c.name, s)
 			}
 		}
-		for _, h := range []string{"## Summary", "## Model blockers", "## nova.conf", "## Candidate models", "## Excluded features", "## Features not on every host", "## Warnings", "## Explanation", "## Artifact files"} {
-			if !strings.Contains(md, "\n"+h+"\n") {
+		last := -1
+		for _, h := range []string{"## Decision", "### nova.conf", "### Model blockers", "## Why the better models were rejected", "## Candidate models", "## Host classes", "## Excluded features", "## Features not on every host", "## Warnings", "## Explanation", "## Artifact files"} {
+			at := strings.Index(md, "\n"+h+"\n")
+			if at < 0 {
 				t.Errorf("%s: no section %q", c.name, h)
+			} else if at < last {
+				t.Errorf("%s: section %q out of order (the decision first)", c.name, h)
 			}
+			last = at
 		}
 		for f := range r.Artifacts.Files {
 			if !strings.Contains(md, "`"+f+"`") {
 				t.Errorf("%s: artifact %s not named", c.name, f)
 			}
 		}
+		for id := range r.ModelBlockedClasses {
+			if !strings.Contains(md, "| **`"+id+"`** |") {
+				t.Errorf("%s: blocked class %s not in the blockers table", c.name, id)
+			}
+		}
 		for h := range r.ModelBlockers {
-			if !strings.Contains(md, "| **`"+h+"`** |") {
-				t.Errorf("%s: blocked host %s not in the blockers table", c.name, h)
+			if !strings.Contains(md, "`"+h+"`") {
+				t.Errorf("%s: blocked host %s not named", c.name, h)
 			}
 		}
 	}
@@ -426,8 +449,8 @@ func TestHostileNames(t *testing.T) {
 			t.Errorf("page contains unescaped %s", bad)
 		}
 	}
-	if !strings.Contains(page, "<b>&lt;script&gt;alert(&#34;host&#34;)&lt;/script&gt;</b>") {
-		t.Error("hostile host name is not a matrix column, escaped")
+	if !strings.Contains(page, "<td>&lt;script&gt;alert(&#34;host&#34;)&lt;/script&gt;</td>") {
+		t.Error("hostile host name is not listed in its class, escaped")
 	}
 	md := string(Markdown(r))
 	text := stripCode(md)
@@ -548,25 +571,28 @@ func TestShortCPU(t *testing.T) {
 // three groups: host i lacks feature j when (i+j)%7 == 0 for the first
 // half of the features; the rest are common.
 func bigResult(hosts, feats int) *baseline.Result {
-	r := &baseline.Result{Missing: map[string][]string{}, ModelBlockers: map[string][]string{},
+	r := &baseline.Result{MissingClasses: map[string][]string{}, ModelBlockers: map[string][]string{},
 		Model: "Westmere", ModelSource: baseline.ModelRecommended, ModelFeatures: []string{"f000", "f150"}}
 	for i := range hosts {
-		r.Hosts = append(r.Hosts, baseline.HostSummary{Name: fmt.Sprintf("hv-%02d.example.net", i), Group: []string{"source", "target", "gen3"}[i%3],
-			Vendor: []string{"Intel", "AMD"}[i%2], ModelName: "Intel(R) Xeon(R) Gold 6230 CPU @ 2.10GHz", View: "cpuinfo"})
+		name, id := fmt.Sprintf("hv-%02d.example.net", i), fmt.Sprintf("c%d", i+1)
+		r.Hosts = append(r.Hosts, baseline.HostSummary{Name: name, Group: []string{"source", "target", "gen3"}[i%3],
+			Vendor: []string{"Intel", "AMD"}[i%2], ModelName: "Intel(R) Xeon(R) Gold 6230 CPU @ 2.10GHz", View: "cpuinfo", Class: id})
+		r.Classes = append(r.Classes, baseline.HostClass{ID: id, Count: 1, Members: []string{name}, Groups: []string{r.Hosts[i].Group},
+			Vendor: r.Hosts[i].Vendor, ModelName: r.Hosts[i].ModelName, View: "cpuinfo"})
 	}
 	for j := range feats {
 		f := fmt.Sprintf("f%03d", j)
 		var lack []string
 		for i := range hosts {
 			if j < feats/2 && (i+j)%7 == 0 {
-				lack = append(lack, r.Hosts[i].Name)
+				lack = append(lack, r.Classes[i].ID)
 			}
 		}
 		if lack == nil {
 			r.Common = append(r.Common, f)
 			r.ExtraFlags = append(r.ExtraFlags, f)
 		} else {
-			r.Missing[f] = lack
+			r.MissingClasses[f] = lack
 		}
 	}
 	r.Artifacts.SourceGroup, r.Artifacts.TargetGroups = "source", []string{"target", "gen3"}

@@ -16,34 +16,42 @@ type view struct {
 	R *baseline.Result
 	// ModelWhy says why the base model was chosen.
 	ModelWhy string
-	// Blocked lists the hosts the base model cannot run on, by name.
-	Blocked []hostFeatures
+	// Blocked lists the classes the base model cannot run on;
+	// BlockedHosts counts their hosts.
+	Blocked      []classFeatures
+	BlockedHosts int
 	// Missing lists the features not on every host, by name.
-	Missing []featureHosts
+	Missing []featureClasses
 	// Excluded and ExcludedLinux are the exclusions sorted by flag.
 	Excluded      []featnames.Exclusion
 	ExcludedLinux []featnames.Exclusion
-	// Candidates are the ranked candidates with their notes.
+	// Candidates are the ranked candidates with their notes; Rejected the
+	// better models some class cannot run (Result.Rejected).
 	Candidates []candidate
+	Rejected   []candidate
 	// Artifacts are the brief's files, by name.
 	Artifacts []artifact
-	// Groups are the matrix's column groups, HostCount its columns.
-	Groups    []group
-	HostCount int
-	// Lacking are the matrix rows of features some host lacks, Common the
+	// Classes are the matrix's columns, one per host class.
+	Classes []column
+	// Lacking are the matrix rows of features some class lacks, Common the
 	// rows of features every host has.
 	Lacking []row
 	Common  []row
 }
 
-type hostFeatures struct {
-	Host     string
+// shownMembers is how many member names a class lists before "and N more"
+// in the Markdown report (the HTML report lists all, collapsed).
+const shownMembers = 8
+
+type classFeatures struct {
+	Class    column
 	Features []string
 }
 
-type featureHosts struct {
+type featureClasses struct {
 	Feature string
-	Hosts   []string
+	Classes []string
+	Hosts   int
 	Model   bool
 }
 
@@ -52,7 +60,9 @@ type candidate struct {
 	Rank     int
 	Chosen   bool
 	Notes    []string
-	Blockers []hostFeatures
+	Blockers []classFeatures
+	// BlockedHosts counts the hosts of the blocking classes.
+	BlockedHosts int
 }
 
 type artifact struct {
@@ -60,23 +70,19 @@ type artifact struct {
 	Lines int
 }
 
-type group struct {
-	Name  string
-	Hosts []column
-}
-
 type column struct {
-	baseline.HostSummary
+	baseline.HostClass
 	// CPU is ModelName shortened for a column header.
 	CPU string
-	// Lacks is how many features of the matrix the host lacks.
-	Lacks int
-	// Blocked is true when the base model cannot run on the host.
+	// LackCount is how many features of the matrix the class lacks.
+	LackCount int
+	// Blocked is true when the base model cannot run on the class.
 	Blocked bool
 	// VendorClass is a CSS class for the vendor.
 	VendorClass string
-	// GS is true for the first host of a group (a column separator).
-	GS bool
+	// Shown are the first member names; More counts the others.
+	Shown []string
+	More  int
 }
 
 type row struct {
@@ -85,18 +91,18 @@ type row struct {
 	Extra    bool
 	Instance bool
 	Excluded *featnames.Exclusion
-	// LackCount is how many hosts lack the feature.
-	LackCount int
-	// Cells are the hosts' cells, in column order: true when the host has it.
+	// LackCount is how many hosts lack the feature, LackClasses in how
+	// many classes.
+	LackCount   int
+	LackClasses int
+	// Cells are the classes' cells, in column order: true when the class has it.
 	Cells []cell
 }
 
 type cell struct {
 	Have bool
-	// Blocker is true for a model feature the host lacks.
+	// Blocker is true for a model feature the class lacks.
 	Blocker bool
-	// GS is true in the first column of a group.
-	GS bool
 }
 
 func newView(r *baseline.Result) *view {
@@ -105,12 +111,26 @@ func newView(r *baseline.Result) *view {
 	}
 	v := &view{R: r}
 	modelFeat := set(r.ModelFeatures)
-
-	for _, h := range sortedKeys(r.ModelBlockers) {
-		v.Blocked = append(v.Blocked, hostFeatures{Host: h, Features: r.ModelBlockers[h]})
+	cols := map[string]column{}
+	for _, c := range r.Classes {
+		col := column{HostClass: c, CPU: shortCPU(c.ModelName), LackCount: len(c.Lacks), Blocked: len(c.Blocked) > 0,
+			VendorClass: vendorClass(c.Vendor), Shown: c.Members}
+		if len(col.Shown) > shownMembers {
+			col.Shown, col.More = c.Members[:shownMembers], len(c.Members)-shownMembers
+		}
+		cols[c.ID] = col
+		v.Classes = append(v.Classes, col)
+		if col.Blocked {
+			v.Blocked = append(v.Blocked, classFeatures{Class: col, Features: c.Blocked})
+			v.BlockedHosts += c.Count
+		}
 	}
-	for _, f := range sortedKeys(r.Missing) {
-		v.Missing = append(v.Missing, featureHosts{Feature: f, Hosts: r.Missing[f], Model: modelFeat[f]})
+	for _, f := range sortedKeys(r.MissingClasses) {
+		fc := featureClasses{Feature: f, Classes: r.MissingClasses[f], Model: modelFeat[f]}
+		for _, id := range fc.Classes {
+			fc.Hosts += cols[id].Count
+		}
+		v.Missing = append(v.Missing, fc)
 	}
 	for _, f := range sortedKeys(r.Excluded) {
 		v.Excluded = append(v.Excluded, exclusion(f, r.Excluded[f]))
@@ -123,8 +143,11 @@ func newView(r *baseline.Result) *view {
 	}
 	for i, c := range r.Candidates {
 		cv := candidate{Candidate: c, Rank: i + 1, Chosen: c.Model == r.Model && r.Model != ""}
-		for _, h := range sortedKeys(c.Blockers) {
-			cv.Blockers = append(cv.Blockers, hostFeatures{Host: h, Features: c.Blockers[h]})
+		ids := sortedKeys(c.BlockedClasses)
+		sort.Slice(ids, func(i, j int) bool { return classIDLess(ids[i], ids[j]) })
+		for _, id := range ids {
+			cv.Blockers = append(cv.Blockers, classFeatures{Class: cols[id], Features: c.BlockedClasses[id]})
+			cv.BlockedHosts += cols[id].Count
 		}
 		if c.Deprecated {
 			cv.Notes = append(cv.Notes, "deprecated")
@@ -135,14 +158,31 @@ func newView(r *baseline.Result) *view {
 		if c.AliasOf != "" {
 			cv.Notes = append(cv.Notes, "alias of "+c.AliasOf)
 		}
-		if len(c.NotUsableOn) > 0 {
-			cv.Notes = append(cv.Notes, "libvirt: not usable on "+strings.Join(c.NotUsableOn, ", "))
+		if len(c.NotUsableIn) > 0 {
+			cv.Notes = append(cv.Notes, "libvirt: not usable in class "+strings.Join(c.NotUsableIn, ", "))
 		}
 		v.Candidates = append(v.Candidates, cv)
+	}
+	for _, c := range r.Rejected {
+		cv := candidate{Candidate: c}
+		ids := sortedKeys(c.BlockedClasses)
+		sort.Slice(ids, func(i, j int) bool { return classIDLess(ids[i], ids[j]) })
+		for _, id := range ids {
+			cv.Blockers = append(cv.Blockers, classFeatures{Class: cols[id], Features: c.BlockedClasses[id]})
+			cv.BlockedHosts += cols[id].Count
+		}
+		v.Rejected = append(v.Rejected, cv)
 	}
 	v.ModelWhy = modelWhy(r, v.Candidates)
 	v.matrix(r, modelFeat)
 	return v
+}
+
+func classIDLess(x, y string) bool {
+	if len(x) != len(y) {
+		return len(x) < len(y)
+	}
+	return x < y
 }
 
 func exclusion(key string, e featnames.Exclusion) featnames.Exclusion {
@@ -170,83 +210,39 @@ func modelWhy(r *baseline.Result, cands []candidate) string {
 	return "best-ranked catalog model"
 }
 
-// matrix builds the host × feature matrix: columns are the hosts grouped by
-// inventory group (source group, target groups, other groups by name, hosts
-// without a group last), rows the features any host has; the rows some host
-// lacks come first (model blockers first, then fewest hosts lacking, then
-// name), the common rows after them by name.
+// matrix builds the class × feature matrix: columns are the host classes in
+// ID order, rows the features any host has; the rows some class lacks come
+// first (model blockers first, then fewest hosts lacking, then name), the
+// common rows after them by name.
 func (v *view) matrix(r *baseline.Result, modelFeat map[string]bool) {
-	order := map[string]int{r.Artifacts.SourceGroup: 0}
-	for i, g := range r.Artifacts.TargetGroups {
-		if _, ok := order[g]; !ok {
-			order[g] = i + 1
-		}
-	}
-	byGroup := map[string][]baseline.HostSummary{}
-	var names []string
-	for _, h := range r.Hosts {
-		if _, ok := byGroup[h.Group]; !ok {
-			names = append(names, h.Group)
-		}
-		byGroup[h.Group] = append(byGroup[h.Group], h)
-	}
-	rank := func(g string) int {
-		if o, ok := order[g]; ok && g != "" {
-			return o
-		}
-		if g == "" {
-			return 1 << 30
-		}
-		return 1 << 20
-	}
-	sort.SliceStable(names, func(i, j int) bool {
-		ri, rj := rank(names[i]), rank(names[j])
-		if ri != rj {
-			return ri < rj
-		}
-		return names[i] < names[j]
-	})
-
-	lacks := map[string]map[string]bool{} // host -> features it lacks
-	for f, hs := range r.Missing {
-		for _, h := range hs {
-			if lacks[h] == nil {
-				lacks[h] = map[string]bool{}
+	lacks := map[string]map[string]bool{} // class -> features it lacks
+	for f, ids := range r.MissingClasses {
+		for _, id := range ids {
+			if lacks[id] == nil {
+				lacks[id] = map[string]bool{}
 			}
-			lacks[h][f] = true
+			lacks[id][f] = true
 		}
 	}
-	var cols []column
-	for _, g := range names {
-		grp := group{Name: g}
-		for i, h := range byGroup[g] {
-			c := column{HostSummary: h, CPU: shortCPU(h.ModelName), Lacks: len(lacks[h.Name]),
-				Blocked: len(r.ModelBlockers[h.Name]) > 0, VendorClass: vendorClass(h.Vendor), GS: i == 0}
-			grp.Hosts = append(grp.Hosts, c)
-			cols = append(cols, c)
-		}
-		v.Groups = append(v.Groups, grp)
-	}
-	v.HostCount = len(cols)
-
 	extra := set(r.ExtraFlags)
 	inst := set(r.InstanceFlags)
 	mk := func(f string) row {
-		rw := row{Feature: f, Model: modelFeat[f], Extra: extra[f], Instance: inst[f], Cells: make([]cell, len(cols))}
+		rw := row{Feature: f, Model: modelFeat[f], Extra: extra[f], Instance: inst[f], Cells: make([]cell, len(v.Classes))}
 		if e, ok := r.Excluded[f]; ok {
 			e = exclusion(f, e)
 			rw.Excluded = &e
 		}
-		for i, c := range cols {
-			have := !lacks[c.Name][f]
-			rw.Cells[i] = cell{Have: have, Blocker: !have && rw.Model, GS: c.GS}
+		for i, c := range v.Classes {
+			have := !lacks[c.ID][f]
+			rw.Cells[i] = cell{Have: have, Blocker: !have && rw.Model}
 			if !have {
-				rw.LackCount++
+				rw.LackCount += c.Count
+				rw.LackClasses++
 			}
 		}
 		return rw
 	}
-	for f := range r.Missing {
+	for f := range r.MissingClasses {
 		v.Lacking = append(v.Lacking, mk(f))
 	}
 	sort.Slice(v.Lacking, func(i, j int) bool {
@@ -261,7 +257,7 @@ func (v *view) matrix(r *baseline.Result, modelFeat map[string]bool) {
 	})
 	seen := set(nil)
 	for _, f := range slices.Sorted(slices.Values(r.Common)) {
-		if _, dup := r.Missing[f]; dup || seen[f] {
+		if _, dup := r.MissingClasses[f]; dup || seen[f] {
 			continue
 		}
 		seen[f] = true

@@ -118,8 +118,16 @@ ansible_facts:
           description: libvirt features every host has.
           type: list
           elements: str
-        missing:
-          description: Each feature some host lacks, mapped to the hosts lacking it.
+        classes:
+          description:
+            - The host classes. Hosts whose CPU description is identical (view, vendor, CPU model name,
+              features, Linux flags, libvirt's answers) form one class, computed once.
+            - Each has C(id) (C(c1), C(c2)...), C(count), C(members), C(groups), C(vendor), C(model_name),
+              C(view), C(features), C(lacks) and, when the base model cannot run on it, C(blocked).
+          type: list
+          elements: dict
+        missing_classes:
+          description: Each feature some host lacks, mapped to the IDs of the classes lacking it.
           type: dict
         model:
           description: The base model, empty when none fits.
@@ -131,6 +139,10 @@ ansible_facts:
         model_blockers:
           description: Host to the model features it lacks. Non-empty means nova-compute would refuse to start there.
           type: dict
+        rejected:
+          description: The models that would leave fewer extra flags but that some class cannot run, with C(blocked_classes).
+          type: list
+          elements: dict
         extra_flags:
           description: The value of C(cpu_model_extra_flags).
           type: list
