@@ -95,3 +95,46 @@ func TestLoadHostsNamesTheFailingFile(t *testing.T) {
 		t.Fatalf("error %v: want the missing file named", err)
 	}
 }
+
+// The reports stay readable at fleet scale: one matrix column per class,
+// no line of report.md longer than a screenful of names, report.json
+// without per-host feature lists.
+func TestReportsAtFleetScale(t *testing.T) {
+	fleet, err := fleetsynth.Generate(refdata.Path(t, "samples"), fleetsynth.Options{Hosts: 20000, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hosts []Host
+	for _, h := range fleet {
+		hosts = append(hosts, Host{Name: h.Name, Facts: h.Facts})
+	}
+	r, err := Compute(Input{Hosts: hosts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := Files(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string][]byte{}
+	for _, f := range files {
+		byName[f.Name] = f.Content
+	}
+	html := string(byName["report.html"])
+	if n := strings.Count(html, `<th class="host`); n != len(r.Classes) || n > 40 {
+		t.Errorf("matrix has %d columns for %d classes", n, len(r.Classes))
+	}
+	for i, ln := range strings.Split(string(byName["report.md"]), "\n") {
+		if len(ln) > 20000 {
+			t.Errorf("report.md line %d is %d bytes: %.80s…", i+1, len(ln), ln)
+		}
+	}
+	// Per host, report.json holds a summary line, not feature lists: well
+	// under 1 KB a host.
+	if n := len(byName["report.json"]); n > 20000*400 {
+		t.Errorf("report.json is %d bytes for 20,000 hosts", n)
+	}
+	if len(html) > 2<<20 {
+		t.Errorf("report.html is %d bytes for 20,000 hosts", len(html))
+	}
+}

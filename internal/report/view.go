@@ -31,6 +31,10 @@ type view struct {
 	Rejected   []candidate
 	// Artifacts are the brief's files, by name.
 	Artifacts []artifact
+	// Targets are the first target groups named (hosts without a group are
+	// groups of their own), MoreTargets how many others there are.
+	Targets     []string
+	MoreTargets int
 	// Classes are the matrix's columns, one per host class.
 	Classes []column
 	// Lacking are the matrix rows of features some class lacks, Common the
@@ -137,6 +141,10 @@ func newView(r *baseline.Result) *view {
 	}
 	for _, f := range sortedKeys(r.ExcludedLinux) {
 		v.ExcludedLinux = append(v.ExcludedLinux, exclusion(f, r.ExcludedLinux[f]))
+	}
+	v.Targets = r.Artifacts.TargetGroups
+	if len(v.Targets) > shownMembers {
+		v.Targets, v.MoreTargets = v.Targets[:shownMembers], len(v.Targets)-shownMembers
 	}
 	for _, f := range sortedKeys(r.Artifacts.Files) {
 		v.Artifacts = append(v.Artifacts, artifact{Name: f, Lines: len(r.Artifacts.Files[f])})
