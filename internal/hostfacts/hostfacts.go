@@ -162,7 +162,7 @@ func Gather(ctx context.Context, opts Options) (*Facts, error) {
 	var hostCatalog *cpumodels.Catalog
 	if opts.CPUMapDir != "" {
 		if _, statErr := os.Stat(opts.CPUMapDir); statErr == nil && opts.Src == "" {
-			hostCatalog, err = cpumodels.LoadDir(opts.CPUMapDir)
+			hostCatalog, err = cpumodels.LoadFeatures(opts.CPUMapDir) // the names only: the models are not needed here
 			if err != nil {
 				return nil, fmt.Errorf("read the host's libvirt CPU map: %w", err)
 			}
