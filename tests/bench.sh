@@ -60,6 +60,30 @@ for n in ${BENCH_HOSTS:-1000 10000 100000}; do
 done
 echo '```'
 
+if virsh -c qemu:///system version >/dev/null 2>&1; then
+  echo
+  echo "## Gather, 20 hosts, libvirt asked, against the brief's shell pipeline"
+  echo
+  echo "tests/bench/gather-inventory.ini: 20 inventory hosts on this machine (local connection);"
+  echo "A = tests/bench/gather-cpu-flags.yml (cpu_flags_facts, libvirt: always),"
+  echo "B = tests/bench/gather-brief-shell.yml (lscpu | grep | awk | sed | sort via ansible.builtin.shell)."
+  echo "Runs alternate A B A B; wall seconds of each ansible-playbook run, medians and the ratio."
+  echo
+  gather_run() { local s e; s=$(date +%s%N); "$PY"/ansible-playbook -i tests/bench/gather-inventory.ini "$1" >/dev/null 2>&1 || echo "FAILED: $1" >&2; e=$(date +%s%N); echo "scale=3; ($e - $s)/1000000000" | bc; }
+  PY=${VENV:-.venv}/bin
+  gather_run tests/bench/gather-cpu-flags.yml >/dev/null   # warm-up (copies the binary once)
+  gather_run tests/bench/gather-brief-shell.yml >/dev/null
+  : > "$tmp/ga"; : > "$tmp/gb"
+  for _ in 1 2 3 4 5; do
+    gather_run tests/bench/gather-cpu-flags.yml >> "$tmp/ga"
+    gather_run tests/bench/gather-brief-shell.yml >> "$tmp/gb"
+  done
+  ma=$(sort -n "$tmp/ga" | sed -n 3p); mb=$(sort -n "$tmp/gb" | sed -n 3p)
+  echo '```'
+  echo "gather hosts=20 cpu_flags_wall_s=$ma shell_wall_s=$mb ratio=$(echo "scale=3; $ma/$mb" | bc)"
+  echo '```'
+fi
+
 echo
 echo "## Go benchmarks"
 echo

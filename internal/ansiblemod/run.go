@@ -77,11 +77,32 @@ func execute(ctx context.Context, spec Spec, args []string, fn Func) ([]byte, bo
 		}
 		return failure(fmt.Sprintf("%s is an Ansible module: Ansible runs it with the path of a JSON arguments file as its only argument, but it got %d arguments. To run it by hand: %s ARGS.json", prog, max(len(args)-1, 0), prog))
 	}
-	data, err := os.ReadFile(args[1])
+	data, err := readArgs(args[1], stdin)
 	if err != nil {
-		return failure(fmt.Sprintf("module %s cannot read its arguments file: %v. Ansible passes the path of a JSON file holding the task's parameters; when running by hand, give an existing readable file", name, err))
+		return failure(fmt.Sprintf("module %s cannot read its arguments file: %v. Ansible passes the path of a JSON file holding the task's parameters (or - to read them from standard input); when running by hand, give an existing readable file", name, err))
 	}
 	return handle(ctx, spec, name, args[1], data, fn)
+}
+
+// stdin is where the arguments come from when the path is "-" (the
+// collection's action plugin sends them there: no arguments file to copy).
+var stdin io.Reader = os.Stdin
+
+// maxArgsSize bounds the arguments read from standard input.
+const maxArgsSize = 64 << 20
+
+func readArgs(path string, in io.Reader) ([]byte, error) {
+	if path != "-" {
+		return os.ReadFile(path)
+	}
+	data, err := io.ReadAll(io.LimitReader(in, maxArgsSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read standard input: %w", err)
+	}
+	if len(data) > maxArgsSize {
+		return nil, fmt.Errorf("standard input holds more than %d bytes of arguments", maxArgsSize)
+	}
+	return data, nil
 }
 
 // control holds the _ansible_* keys the runtime understands.

@@ -54,6 +54,8 @@ ALL=(-e cpu_flags_groups=hypervisors)
 check facts "$PY/ansible-playbook" -i "$INV" tests/integration/test_facts.yml "${ALL[@]}"
 check facts-check "$PY/ansible-playbook" -i "$INV" --check tests/integration/test_facts.yml "${ALL[@]}"
 check bad-input "$PY/ansible-playbook" -i localhost, -c local tests/integration/test_bad_input.yml
+check module-cache "$PY/ansible-playbook" tests/integration/test_module_cache.yml
+check one-command-per-task bash -c "'$PY/ansible-playbook' -vvv tests/integration/test_one_command.yml > '$OUT/one-command.vvv' 2>&1 && n=\$(grep -c '> EXEC ' '$OUT/one-command.vvv') && echo \"remote commands: \$n\" && [ \$n -eq 2 ]"
 
 # --- idempotence: writing the per-host JSON twice changes nothing the second time
 check gather-first "$PY/ansible-playbook" -i "$INV" playbooks/gather.yml "${ALL[@]}" -e cpu_flags_gather_output_dir="$OUT/facts"
@@ -126,6 +128,7 @@ if [ -x /usr/bin/ansible-playbook ]; then
   check wrong-group-core214 fails_before_hypervisors "no inventory group 'targt' (did you mean 'target'?)" \
     /usr/bin/ansible-playbook -i "$INV" playbooks/site.yml -e cpu_flags_groups=sorce,targt
   check bad-input-core214 /usr/bin/ansible-playbook -i localhost, -c local tests/integration/test_bad_input.yml
+  check module-cache-core214 /usr/bin/ansible-playbook tests/integration/test_module_cache.yml
   check baseline-core214 /usr/bin/ansible-playbook -i "$INV" tests/integration/test_baseline.yml "${BASE[@]}" -e cpu_flags_baseline_output_dir="$OUT/report214"
 elif [ "${CI:-}" = true ]; then
   failed=$((failed+1)); failures+=("core214-missing"); echo "FAIL Debian ansible-core 2.14 not installed (tests/setup-host.sh)"
