@@ -2,7 +2,9 @@
 # Installs the Debian packages the tests use (idempotent). Services are not
 # started by the packages (policy-rc.d); tests start what they need.
 set -euo pipefail
-pkgs=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils ansible-core rsync bc time)
+# redis-server, ansible (community.general's redis cache plugin) and python3-redis:
+# the sliced gather through the fact cache (tests/integration/sliced-gather.sh).
+pkgs=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils ansible-core rsync bc time redis-server ansible python3-redis)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && { echo "setup-host: all packages present"; exit 0; }

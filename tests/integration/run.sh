@@ -55,6 +55,7 @@ check facts "$PY/ansible-playbook" -i "$INV" tests/integration/test_facts.yml "$
 check facts-check "$PY/ansible-playbook" -i "$INV" --check tests/integration/test_facts.yml "${ALL[@]}"
 check bad-input "$PY/ansible-playbook" -i localhost, -c local tests/integration/test_bad_input.yml
 check module-cache "$PY/ansible-playbook" tests/integration/test_module_cache.yml
+check sliced-gather-jsonfile bash tests/integration/sliced-gather.sh "$PY/ansible-playbook" "$OUT/sliced-jsonfile" jsonfile
 check one-command-per-task bash -c "'$PY/ansible-playbook' -vvv tests/integration/test_one_command.yml > '$OUT/one-command.vvv' 2>&1 && n=\$(grep -c '> EXEC ' '$OUT/one-command.vvv') && echo \"remote commands: \$n\" && [ \$n -eq 2 ]"
 
 # --- idempotence: writing the per-host JSON twice changes nothing the second time
@@ -129,6 +130,11 @@ if [ -x /usr/bin/ansible-playbook ]; then
     /usr/bin/ansible-playbook -i "$INV" playbooks/site.yml -e cpu_flags_groups=sorce,targt
   check bad-input-core214 /usr/bin/ansible-playbook -i localhost, -c local tests/integration/test_bad_input.yml
   check module-cache-core214 /usr/bin/ansible-playbook tests/integration/test_module_cache.yml
+  if command -v redis-server >/dev/null && [ -d /usr/lib/python3/dist-packages/ansible_collections/community/general ]; then
+    check sliced-gather-redis-core214 bash tests/integration/sliced-gather.sh /usr/bin/ansible-playbook "$OUT/sliced-redis" redis
+  elif [ "${CI:-}" = true ]; then
+    failed=$((failed+1)); failures+=("redis-missing"); echo "FAIL redis-server or Debian's ansible collections not installed (tests/setup-host.sh)"
+  fi
   check baseline-core214 /usr/bin/ansible-playbook -i "$INV" tests/integration/test_baseline.yml "${BASE[@]}" -e cpu_flags_baseline_output_dir="$OUT/report214"
 elif [ "${CI:-}" = true ]; then
   failed=$((failed+1)); failures+=("core214-missing"); echo "FAIL Debian ansible-core 2.14 not installed (tests/setup-host.sh)"
