@@ -44,7 +44,8 @@ plugins/bin/%: $(GO_SOURCES)
 	@mkdir -p plugins/bin
 	@name=$*; plat=$${name##*_}; rest=$${name%_*}; os=$${rest##*_}; mod=$${rest%_*}; \
 	  echo "go build $$mod for $$os/$$plat"; \
-	  GOOS=$$os GOARCH=$$plat $(GOBUILD) -o $@ ./cmd/$$mod
+	  GOOS=$$os GOARCH=$$plat $(GOBUILD) -o $@ ./cmd/$$mod && \
+	  sha256sum $@ | cut -d' ' -f1 > $@.sha256
 
 plugins/bin/cpuflags-prober-host_linux_amd64: $(GO_SOURCES)
 	@mkdir -p plugins/bin

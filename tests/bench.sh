@@ -12,6 +12,7 @@ echo
 echo "| binary | bytes | MiB |"
 echo "|---|---:|---:|"
 for f in plugins/bin/* bin/cpuflags; do
+  [[ $f == *.sha256 ]] && continue
   b=$(stat -c %s "$f"); printf '| %s | %d | %.1f |\n' "$f" "$b" "$(echo "$b/1048576" | bc -l)"
 done
 if ls collection/dist/*.tar.gz >/dev/null 2>&1; then

@@ -272,18 +272,31 @@ func askLibvirt(ctx context.Context, opts Options, f *Facts) LibvirtView {
 		runner = libvirt.Virsh{URI: opts.LibvirtURI}
 	}
 	client := libvirt.Client{R: runner}
+	virtType := opts.VirtType
+	if virtType == "" {
+		virtType = "kvm"
+	}
+	// domcapabilities does not need the versions: ask both at once (two
+	// virsh processes overlap; a gather is mostly waiting for virsh).
+	type domCaps struct {
+		dc  *libvirt.DomCaps
+		raw []byte
+		err error
+	}
+	dcc := make(chan domCaps, 1)
+	go func() {
+		dc, raw, err := client.DomCaps(ctx, virtType)
+		dcc <- domCaps{dc, raw, err}
+	}()
 	vers, err := client.Versions(ctx)
+	got := <-dcc
 	if err != nil {
 		v.Reason = describeLibvirtError(err)
 		return v
 	}
 	v.Versions = &vers
-	virtType := opts.VirtType
-	if virtType == "" {
-		virtType = "kvm"
-	}
 	v.VirtType = virtType
-	dc, raw, err := client.DomCaps(ctx, virtType)
+	dc, raw, err := got.dc, got.raw, got.err
 	if err != nil {
 		v.Reason = describeLibvirtError(err)
 		return v
