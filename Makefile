@@ -30,7 +30,7 @@ GO_SOURCES   := $(shell find cmd internal -name '*.go' -not -name '*_test.go' 2>
 
 .PHONY: all build modules cli venv collection-link generate test test-go test-ansible lint \
         sanity demo bench fuzz collection clean test-nova rig-up rig-down sizes bench-nova test-molecule \
-        host-setup test-migration prober-host
+        host-setup test-migration prober-host test-two-hosts
 
 all: build
 
@@ -126,6 +126,9 @@ test-nova: build venv
 	bash tests/rig/nova-rig.sh install
 	bash tests/rig/nova-rig.sh up
 	bash tests/nova/run.sh; rc=$$?; bash tests/rig/nova-rig.sh down; exit $$rc
+
+test-two-hosts: build venv ## two libvirt hosts on this machine: a real guest, its flags, virsh and Nova live migration
+	bash tests/twohosts/run.sh
 
 clean:
 	rm -rf bin plugins/bin plugins/modules/bin collection/dist tests/output

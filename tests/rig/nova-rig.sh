@@ -341,13 +341,29 @@ up_compute() {
 down_compute() {
 	if compute_alive; then service nova-compute stop >/dev/null || true; log "stopped nova-compute"; fi
 	# A nova-compute whose pid file was lost (a restart racing a stop) is
-	# still the rig's: stop it too, so that no process outlives `down`.
-	if pgrep -f '^/usr/bin/python3 /usr/bin/nova-compute' >/dev/null; then
-		pkill -TERM -f '^/usr/bin/python3 /usr/bin/nova-compute' || true
-		for _ in $(seq 1 40); do pgrep -f '^/usr/bin/python3 /usr/bin/nova-compute' >/dev/null || break; sleep 0.25; done
-		pkill -KILL -f '^/usr/bin/python3 /usr/bin/nova-compute' || true
+	# still the rig's: stop it too, by PID, so that no process outlives `down`.
+	local p strays
+	strays=$(stray_computes)
+	if [ -n "$strays" ]; then
+		kill -TERM $strays 2>/dev/null || true
+		for _ in $(seq 1 40); do [ -n "$(stray_computes)" ] || break; sleep 0.25; done
+		strays=$(stray_computes)
+		[ -z "$strays" ] || kill -KILL $strays 2>/dev/null || true
 		log "stopped a nova-compute without pid file"
 	fi
+	return 0
+}
+
+# stray_computes: PIDs of the system's nova-compute (Debian's /usr/bin/nova-compute
+# reading /etc/nova) in this script's own network namespace. The two-hosts
+# rig's nova-computes run in network namespaces of their own and are not ours.
+stray_computes() {
+	local p me
+	me=$(readlink /proc/$$/ns/net)
+	for p in $(pgrep -f '^/usr/bin/python3 /usr/bin/nova-compute' || true); do
+		if [ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$me" ]; then echo "$p"; fi
+	done
+	return 0
 }
 
 # ---------------------------------------------------------------- commands
