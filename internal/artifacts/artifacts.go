@@ -2,7 +2,8 @@
 // procedure's flag lists (correctly computed) and the reports. Each file is
 // written atomically and only when its content changes, so a second run
 // changes nothing; in check mode nothing is written but the would-be changes
-// are reported.
+// are reported. A rewritten file keeps its owner and mode (new files get
+// 0644).
 package artifacts
 
 import (
@@ -12,6 +13,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/kvm-migration/cpuflags/internal/atomicfile"
 )
 
 // File is one artifact: a name inside the directory and its content.
@@ -58,37 +61,10 @@ func Write(dir string, files []File, dryRun bool) ([]string, error) {
 		if dryRun {
 			continue
 		}
-		if err := writeAtomic(path, f.Content); err != nil {
-			return nil, err
+		if _, err := atomicfile.Replace(path, f.Content, 0o644); err != nil {
+			return nil, fmt.Errorf("write %s: %w", path, err)
 		}
 	}
 	sort.Strings(changed)
 	return changed, nil
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

@@ -49,3 +49,22 @@ func TestWriteRejectsPathNames(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteKeepsMode: a rewritten artifact keeps the mode an operator gave
+// it; a new one is 0644.
+func TestWriteKeepsMode(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "report.json"), []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files := []File{{Name: "report.json", Content: []byte("new\n")}, {Name: "report.md", Content: []byte("# new\n")}}
+	if _, err := Write(dir, files, false); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]os.FileMode{"report.json": 0o600, "report.md": 0o644} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %v (%v), want %v", name, fi.Mode().Perm(), err, want)
+		}
+	}
+}

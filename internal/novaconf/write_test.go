@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kvm-migration/cpuflags/internal/atomicfile"
 )
 
 func owner(t *testing.T, path string) (fs.FileMode, int, int) {
@@ -117,8 +119,10 @@ func TestWriteAtomicSymlink(t *testing.T) {
 
 func TestWriteAtomicRenameFailureLeavesOriginal(t *testing.T) {
 	p, data := setup(t)
-	renameFile = func(string, string) error { return errors.New("simulated crash before rename") }
-	defer func() { renameFile = os.Rename }()
+	replaceFile = func(string, []byte, atomicfile.Meta) ([]string, error) {
+		return nil, errors.New("simulated crash before rename")
+	}
+	defer func() { replaceFile = atomicfile.Write }()
 	res, err := WriteAtomic(p, edited(t, data), true)
 	if err == nil || !strings.Contains(err.Error(), "not changed") {
 		t.Fatalf("err = %v, want a rename error", err)

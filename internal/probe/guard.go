@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kvm-migration/cpuflags/internal/atomicfile"
 	"github.com/kvm-migration/cpuflags/internal/novaconf"
 	"github.com/kvm-migration/cpuflags/internal/novaservice"
 )
@@ -128,7 +129,7 @@ func (g *Guard) Arm(original []byte, svc novaservice.Spec, timeout time.Duration
 		Started: time.Now().UTC(), Service: svc, TimeoutSeconds: int(timeout.Seconds()),
 	}
 	data, _ := json.MarshalIndent(j, "", "  ") // plain struct: cannot fail
-	if err := writeFileSync(JournalPath(g.conf), data); err != nil {
+	if _, err := atomicfile.Write(JournalPath(g.conf), data, atomicfile.NewMeta(0o600)); err != nil {
 		os.Remove(backup)
 		return fmt.Errorf("write probe journal: %w", err)
 	}
@@ -144,7 +145,7 @@ func (g *Guard) Disarm() error {
 	if err := os.Remove(JournalPath(g.conf)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove probe journal: %w", err)
 	}
-	_ = syncDir(filepath.Dir(g.conf))
+	_ = atomicfile.SyncDir(filepath.Dir(g.conf))
 	g.armed = nil
 	return nil
 }
@@ -260,7 +261,7 @@ func RunWatchdog(journalPath string, pid int) int {
 		r.Reason = err.Error()
 	}
 	data, _ := json.Marshal(r)
-	_ = writeFileSync(conf+recoveredSuffix, data)
+	_, _ = atomicfile.Write(conf+recoveredSuffix, data, atomicfile.NewMeta(0o600))
 	if err != nil || !r.Accepted {
 		return 1
 	}
@@ -293,36 +294,4 @@ func sha(b []byte) string {
 func writeBackup(conf string) (string, error) {
 	name, _, err := novaconf.Backup(conf)
 	return name, err
-}
-
-func writeFileSync(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
