@@ -59,11 +59,6 @@ func (r *Result) Warn(format string, args ...any) {
 	r.Warnings = append(r.Warnings, fmt.Sprintf(format, args...))
 }
 
-// Deprecate adds a deprecation notice.
-func (r *Result) Deprecate(d Deprecation) {
-	r.Deprecations = append(r.Deprecations, d)
-}
-
 // Set sets an extra result key.
 func (r *Result) Set(key string, value any) {
 	if r.Extra == nil {

@@ -84,7 +84,7 @@ func TestResultShape(t *testing.T) {
 		r.Facts = map[string]any{"cpu": "x"}
 		r.AddDiff(DiffEntry{Before: "a\n", After: "b\n", BeforeHeader: "f", AfterHeader: "f"})
 		r.Warn("w%d", 1)
-		r.Deprecate(Deprecation{Msg: "old", Version: "2.0.0", CollectionName: "kvm_migration.cpu_flags"})
+		r.Deprecations = append(r.Deprecations, Deprecation{Msg: "old", Version: "2.0.0", CollectionName: "kvm_migration.cpu_flags"})
 		r.Set("flags", []string{"vmx"})
 		r.Set("_ansible_no_log", true)
 		r.Set("failed", true)

@@ -185,17 +185,6 @@ func (b bits) empty() bool {
 	return true
 }
 
-// NewAccumulator returns an Accumulator holding hosts, added in order.
-func NewAccumulator(hosts ...Host) (*Accumulator, error) {
-	a := &Accumulator{}
-	for _, h := range hosts {
-		if err := a.Add(h); err != nil {
-			return nil, err
-		}
-	}
-	return a, nil
-}
-
 // ErrDuplicateHost is wrapped by Add's error for a host name added twice.
 var ErrDuplicateHost = errors.New("duplicate host")
 

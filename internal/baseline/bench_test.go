@@ -31,10 +31,7 @@ func BenchmarkCommon(b *testing.B) {
 // BenchmarkAddOne measures refining an existing 10,000-host result by one host.
 func BenchmarkAddOne(b *testing.B) {
 	hosts := randomHosts(rand.New(rand.NewSource(2)), 10001, 200, 0.75)
-	base, err := NewAccumulator(hosts[:10000]...)
-	if err != nil {
-		b.Fatal(err)
-	}
+	base := mustAcc(b, hosts[:10000]...)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()

@@ -41,9 +41,11 @@ func factsHost(name, group string, f *hostfacts.Facts) Host {
 
 func mustAcc(t testing.TB, hosts ...Host) *Accumulator {
 	t.Helper()
-	a, err := NewAccumulator(hosts...)
-	if err != nil {
-		t.Fatal(err)
+	a := &Accumulator{}
+	for _, h := range hosts {
+		if err := a.Add(h); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return a
 }

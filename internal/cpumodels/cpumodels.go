@@ -3,7 +3,6 @@ package cpumodels
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -45,31 +44,6 @@ type Signature struct {
 	Family, Model int
 	// Stepping is libvirt's stepping list ("" = any, "5-7", "0,2-3").
 	Stepping string
-}
-
-// Matches reports whether the signature covers family/model/stepping.
-func (s Signature) Matches(family, model, stepping int) bool {
-	if s.Family != family || s.Model != model {
-		return false
-	}
-	if s.Stepping == "" {
-		return true
-	}
-	lo, hi, rest := 0, 0, s.Stepping
-	for rest != "" {
-		var part string
-		part, rest, _ = strings.Cut(rest, ",")
-		a, b, isRange := strings.Cut(part, "-")
-		lo, _ = strconv.Atoi(a)
-		hi = lo
-		if isRange {
-			hi, _ = strconv.Atoi(b)
-		}
-		if stepping >= lo && stepping <= hi {
-			return true
-		}
-	}
-	return false
 }
 
 // String formats the signature like libvirt's XML attributes.
@@ -183,7 +157,7 @@ func (m *Model) clone() *Model {
 // Catalog is a set of libvirt x86 CPU models and features.
 type Catalog struct {
 	// Source names where the catalog came from (a directory, or
-	// "libvirt 11.3.0 …" for Builtin; "A + B" after Overlay).
+	// "libvirt 11.3.0 …" for Builtin).
 	Source string
 	// Features maps canonical feature names to their definition.
 	Features map[string]Feature
@@ -311,31 +285,6 @@ func (c *Catalog) Clone() *Catalog {
 	for k, v := range c.Vendors {
 		out.Vendors[k] = v
 	}
-	out.index()
-	return out
-}
-
-// Overlay returns a new catalog holding c's models and features with host's
-// definitions replacing them where both define the same name (the libvirt
-// installed on the hypervisor wins). Models only c knows are kept; use
-// host.Lookup to learn whether the hypervisor's libvirt accepts a name.
-func (c *Catalog) Overlay(host *Catalog) *Catalog {
-	out := c.Clone()
-	h := host.Clone()
-	out.Source = c.Source + " + " + host.Source
-	for k, f := range h.Features {
-		out.Features[k] = f
-	}
-	for k, v := range h.Vendors {
-		out.Vendors[k] = v
-	}
-	for k, m := range h.Models {
-		if _, ok := out.Models[k]; !ok {
-			out.Order = append(out.Order, k)
-		}
-		out.Models[k] = m
-	}
-	out.Warnings = append(out.Warnings, h.Warnings...)
 	out.index()
 	return out
 }

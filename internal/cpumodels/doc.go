@@ -8,9 +8,7 @@
 // zz_generated_catalog.go, produced by `go generate ./internal/cpumodels`,
 // which runs ./gen). The generator parses the XML with ParseFS, the same
 // parser LoadDir uses at run time on a hypervisor, so the embedded catalog and
-// a hypervisor's own cpu_map are read by one code path. Overlay merges a
-// hypervisor's catalog over the builtin one so that the libvirt actually
-// installed wins.
+// a hypervisor's own cpu_map are read by one code path.
 //
 // The newer models fetched from libvirt's GitHub tree (Turin, DiamondRapids,
 // ClearwaterForest, SapphireRapids-v4..6, GraniteRapids-v3..5, …) are NOT in
@@ -20,7 +18,7 @@
 // CPUID positions of those names could only be guessed from QEMU; and a model
 // name unknown to the hypervisor's libvirt makes nova-compute refuse to start
 // when it appears in cpu_models. A hypervisor running a newer libvirt brings
-// these models itself: LoadDir its cpu_map and Overlay it.
+// these models itself: LoadDir reads its cpu_map.
 //
 // # cpu_map semantics
 //

@@ -30,14 +30,13 @@ func predictRef(t testing.TB, h cputest.Host, opts guestview.Options) guestview.
 }
 
 type hostScore struct {
-	name             string
-	predicted        int
-	falsePositives   []string // predicted and in -disabled.xml
-	notEnabled       []string // predicted but not in -enabled.xml
-	enabledCPUID     int      // -enabled.xml features a capture can show (CPUID, not vmx-*/MSR)
-	hit              int      // predicted ∩ enabledCPUID
-	missed           []string
-	emulatedExpected []string
+	name           string
+	predicted      int
+	falsePositives []string // predicted and in -disabled.xml
+	notEnabled     []string // predicted but not in -enabled.xml
+	enabledCPUID   int      // -enabled.xml features a capture can show (CPUID, not vmx-*/MSR)
+	hit            int      // predicted ∩ enabledCPUID
+	missed         []string
 }
 
 func score(r *cputest.Set, h cputest.Host, v guestview.View) hostScore {

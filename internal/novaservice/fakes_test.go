@@ -2,7 +2,6 @@ package novaservice
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,18 +79,6 @@ func (l *fakeLog) write(lines ...string) {
 			l.t.Fatal(err)
 		}
 	}
-}
-
-func (l *fakeLog) size() int64 {
-	l.t.Helper()
-	fi, err := os.Stat(l.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return 0
-	}
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	return fi.Size()
 }
 
 // rotate renames the log to path.1 like logrotate without copytruncate.

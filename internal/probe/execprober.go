@@ -18,12 +18,12 @@ import (
 // (cmd/cpuflags-prober-host), one JSON line per request and answer, so that
 // the module itself never links go-plugin and gRPC.
 type ExecProber struct {
-	name, desc string
-	cmd        *exec.Cmd
-	stdin      io.WriteCloser
-	codec      *wire.Codec
-	stderr     *limitedWriter
-	mu         sync.Mutex
+	name   string
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	codec  *wire.Codec
+	stderr *limitedWriter
+	mu     sync.Mutex
 }
 
 // StartExecProber starts hostPath --plugin-dir dir --plugin name and asks the
@@ -57,18 +57,12 @@ func StartExecProber(ctx context.Context, hostPath, dir, name string) (*ExecProb
 		p.Close()
 		return nil, fmt.Errorf("plugin %s: no info in the host's answer", name)
 	}
-	p.name, p.desc = resp.Info.Name, resp.Info.Description
+	p.name = resp.Info.Name
 	return p, nil
 }
 
 // Name implements Prober.
 func (p *ExecProber) Name() string { return "plugin " + p.name }
-
-// Description is the plugin's own description.
-func (p *ExecProber) Description() string { return p.desc }
-
-// Restarts implements Prober: external probers predict; they must not restart nova-compute.
-func (p *ExecProber) Restarts() bool { return false }
 
 // Check implements Prober.
 func (p *ExecProber) Check(ctx context.Context, t Trial) (Outcome, error) {

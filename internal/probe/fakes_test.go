@@ -10,25 +10,23 @@ import (
 // fakeProber refuses any trial holding a flag in bad (a stand-in for
 // nova-compute or libvirt). It counts its trials.
 type fakeProber struct {
-	name     string
-	restarts bool
-	bad      map[string]bool
+	name string
+	bad  map[string]bool
 	// pairBad refuses a trial holding both flags of a pair (an interaction).
 	pairBad [][2]string
 	trials  [][]string
 	err     error
 }
 
-func newFake(name string, restarts bool, bad ...string) *fakeProber {
-	f := &fakeProber{name: name, restarts: restarts, bad: map[string]bool{}}
+func newFake(name string, bad ...string) *fakeProber {
+	f := &fakeProber{name: name, bad: map[string]bool{}}
 	for _, b := range bad {
 		f.bad[b] = true
 	}
 	return f
 }
 
-func (f *fakeProber) Name() string   { return f.name }
-func (f *fakeProber) Restarts() bool { return f.restarts }
+func (f *fakeProber) Name() string { return f.name }
 func (f *fakeProber) Check(_ context.Context, t Trial) (Outcome, error) {
 	f.trials = append(f.trials, slices.Clone(t.Flags))
 	if f.err != nil {

@@ -153,18 +153,3 @@ func ResolveNovaCheck(ctx context.Context, want string, conf ConfValues, svc nov
 	}
 	return NovaCheck{Check: c, NovaVersion: v, Source: src}, nil
 }
-
-// confFiles lists nova.conf and the extra files in oslo read order.
-func confFiles(conf string, extra []string) []string {
-	rest, err := novaconf.ReadOrder(extra)
-	if err != nil {
-		rest = nil
-	}
-	out := []string{conf}
-	for _, r := range rest {
-		if r != conf {
-			out = append(out, r)
-		}
-	}
-	return out
-}

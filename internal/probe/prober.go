@@ -23,8 +23,6 @@ type Outcome = wire.Outcome
 type Prober interface {
 	// Name names the prober in step logs and reasons ("libvirt compareCPU", "nova-compute restart").
 	Name() string
-	// Restarts reports whether each Check restarts nova-compute (the expensive kind).
-	Restarts() bool
 	// Check answers one trial. An error means no answer (libvirt unreachable,
 	// nova-compute unstable), never a refusal.
 	Check(ctx context.Context, t Trial) (Outcome, error)

@@ -26,9 +26,6 @@ type LibvirtProber struct {
 // Name implements Prober.
 func (l *LibvirtProber) Name() string { return "libvirt " + l.Compare }
 
-// Restarts implements Prober: libvirt questions restart nothing.
-func (l *LibvirtProber) Restarts() bool { return false }
-
 // Check implements Prober.
 func (l *LibvirtProber) Check(ctx context.Context, t Trial) (Outcome, error) {
 	xml := libvirt.CustomCPUXML(t.Model, t.Flags)
@@ -81,9 +78,6 @@ type NovaProber struct {
 
 // Name implements Prober.
 func (n *NovaProber) Name() string { return "nova-compute restart" }
-
-// Restarts implements Prober.
-func (n *NovaProber) Restarts() bool { return true }
 
 // RestartCount returns how many restarts the prober has made.
 func (n *NovaProber) RestartCount() int { return n.restarts }

@@ -183,7 +183,7 @@ func FuzzReadConfValues(f *testing.F) {
 func TestRunAuto(t *testing.T) {
 	conf, ctl, o := setup(t, "x2apic")
 	o.Strategy, o.Candidates = StrategyAuto, []string{"pcid", "avx512f", "x2apic"}
-	o.Predictor = newFake("libvirt", false, "avx512f")
+	o.Predictor = newFake("libvirt", "avx512f")
 	rep, err := Run(context.Background(), o)
 	noErr(t, err)
 	eq(t, []string{"pcid"}, rep.Accepted)

@@ -44,7 +44,7 @@ func TestStrategies(t *testing.T) {
 	for _, tt := range tests {
 		for sname, fn := range strategies {
 			t.Run(tt.name+"/"+sname, func(t *testing.T) {
-				p := newFake("fake", true, tt.bad...)
+				p := newFake("fake", tt.bad...)
 				rec := &Recorder{Model: "Westmere"}
 				d, err := fn(context.Background(), rec, p, all)
 				noErr(t, err)
@@ -89,7 +89,7 @@ func TestBisectProperty(t *testing.T) {
 				bad = append(bad, f)
 			}
 		}
-		p := newFake("fake", true, bad...)
+		p := newFake("fake", bad...)
 		d, err := Bisect(context.Background(), &Recorder{Model: "M"}, p, flags)
 		noErr(t, err)
 		sort.Strings(bad)
@@ -123,8 +123,8 @@ func TestAuto(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pred := newFake("libvirt", false, tt.predBad...)
-			nova := newFake("nova", true, tt.novaBad...)
+			pred := newFake("libvirt", tt.predBad...)
+			nova := newFake("nova", tt.novaBad...)
 			d, err := Auto(context.Background(), &Recorder{Model: "Westmere"}, pred, nova, flags, nil)
 			noErr(t, err)
 			eq(t, tt.wantAccepted, d.Accepted, tt.reason)
@@ -139,8 +139,7 @@ func TestAuto(t *testing.T) {
 // refuseAll is a FAKE nova-compute that refuses even the base model alone.
 type refuseAll struct{ trials int }
 
-func (r *refuseAll) Name() string   { return "nova" }
-func (r *refuseAll) Restarts() bool { return true }
+func (r *refuseAll) Name() string { return "nova" }
 func (r *refuseAll) Check(context.Context, Trial) (Outcome, error) {
 	r.trials++
 	return Outcome{Reason: "InvalidCPUInfo: the model itself"}, nil
@@ -149,7 +148,7 @@ func (r *refuseAll) Check(context.Context, Trial) (Outcome, error) {
 func TestAutoConfirmedAndRefusedModel(t *testing.T) {
 	flags := []string{"pcid", "avx512f", "x2apic"}
 	t.Run("already confirmed", func(t *testing.T) {
-		pred, nova := newFake("libvirt", false, "avx512f"), newFake("nova", true)
+		pred, nova := newFake("libvirt", "avx512f"), newFake("nova")
 		var asked []string
 		d, err := Auto(context.Background(), &Recorder{Model: "Westmere"}, pred, nova, flags,
 			func(_ context.Context, accepted []string) string { asked = accepted; return "running on them" })
@@ -159,7 +158,7 @@ func TestAutoConfirmedAndRefusedModel(t *testing.T) {
 		length(t, nova.trials, 0, "no confirming restart when the running nova-compute already passed")
 	})
 	t.Run("not confirmed", func(t *testing.T) {
-		pred, nova := newFake("libvirt", false, "avx512f"), newFake("nova", true)
+		pred, nova := newFake("libvirt", "avx512f"), newFake("nova")
 		d, err := Auto(context.Background(), &Recorder{Model: "Westmere"}, pred, nova, flags,
 			func(context.Context, []string) string { return "" })
 		noErr(t, err)
@@ -167,7 +166,7 @@ func TestAutoConfirmedAndRefusedModel(t *testing.T) {
 		length(t, nova.trials, 1, "one confirming restart")
 	})
 	t.Run("base model refused", func(t *testing.T) {
-		pred, nova := newFake("libvirt", false, flags...), &refuseAll{}
+		pred, nova := newFake("libvirt", flags...), &refuseAll{}
 		_, err := Auto(context.Background(), &Recorder{Model: "Westmere"}, pred, nova, flags, nil)
 		if err == nil || !strings.Contains(err.Error(), "nova-compute refused the base model Westmere with no extra flags") {
 			t.Fatalf("err = %v, want the base model's refusal", err)
@@ -177,7 +176,7 @@ func TestAutoConfirmedAndRefusedModel(t *testing.T) {
 }
 
 func TestPredictInteraction(t *testing.T) {
-	p := newFake("libvirt", false)
+	p := newFake("libvirt")
 	p.pairBad = [][2]string{{"a", "c"}}
 	d, err := Predict(context.Background(), &Recorder{Model: "M"}, p, []string{"a", "b", "c"})
 	noErr(t, err)
@@ -186,7 +185,7 @@ func TestPredictInteraction(t *testing.T) {
 }
 
 func TestStrategyErrorStops(t *testing.T) {
-	p := newFake("nova", true)
+	p := newFake("nova")
 	p.err = errors.New("nova-compute unstable")
 	for name, fn := range map[string]strategyFunc{"one_by_one": OneByOne, "bisect": Bisect, "predict": Predict} {
 		_, err := fn(context.Background(), &Recorder{Model: "M"}, p, []string{"a", "b"})

@@ -46,9 +46,11 @@ func sampleResult(t testing.TB, req baseline.Request) *baseline.Result {
 		hosts = append(hosts, baseline.Host{Name: s.name, Group: s.group, Vendor: f.Vendor, ModelName: f.ModelName,
 			View: f.TrustedView, Features: f.TrustedFeatures, LinuxFlags: f.LinuxFlags})
 	}
-	a, err := baseline.NewAccumulator(hosts...)
-	if err != nil {
-		t.Fatal(err)
+	a := &baseline.Accumulator{}
+	for _, h := range hosts {
+		if err := a.Add(h); err != nil {
+			t.Fatal(err)
+		}
 	}
 	r, err := baseline.Compute(a, req)
 	if err != nil {
