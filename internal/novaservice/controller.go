@@ -161,6 +161,7 @@ func validUnit(k Kind, unit string) error {
 		ok := r == '-' || r == '_' || r == '.' || r == '@' || r == ':' ||
 			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
 		if !ok {
+			//lint:ignore ST1005 the message ends with the list of allowed characters, ':' among them
 			return fmt.Errorf("service spec: unit %q contains %q; unit and container names use letters, digits and - _ . @ :", unit, r)
 		}
 	}
