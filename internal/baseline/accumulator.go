@@ -176,15 +176,6 @@ func (b bits) or(o bits) bits {
 	return out
 }
 
-func (b bits) empty() bool {
-	for _, w := range b {
-		if w != 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // ErrDuplicateHost is wrapped by Add's error for a host name added twice.
 var ErrDuplicateHost = errors.New("duplicate host")
 

@@ -4,14 +4,6 @@ import (
 	"sort"
 )
 
-func hostSets(hosts []Host) []map[string]bool {
-	out := make([]map[string]bool, len(hosts))
-	for i, h := range hosts {
-		out[i] = toSet(h.Features)
-	}
-	return out
-}
-
 func toSet(s []string) map[string]bool {
 	m := make(map[string]bool, len(s))
 	for _, x := range s {
