@@ -161,6 +161,17 @@ check ee-has-collection bash -c "ls '$OUT'/ee-context/_build/collection/kvm_migr
 check site-check-from-artifact env ANSIBLE_COLLECTIONS_PATH="$FRESH" "$PY/ansible-playbook" -i "$INV" collection/awx/site.yml \
   --check --diff -e cpu_flags_groups=source,target,gen3 -e @examples/demo/rollout-check.yml -e cpu_flags_validate_preflight=false \
   -e cpu_flags_baseline_output_dir="$OUT/site-check"
+# --- growing batches: serial as a list, progress per batch and per host
+SERIAL=(-i "$INV" playbooks/site.yml --check --diff -e cpu_flags_groups=source,target,gen3 -e @examples/demo/rollout-check.yml
+  -e cpu_flags_validate=false -e cpu_flags_baseline_output_dir="$OUT/site-serial")
+check serial-list "$PY/ansible-playbook" "${SERIAL[@]}" -e '{"cpu_flags_rollout_serial": [1, "40%", "100%"]}'
+check serial-list-batches bash -c "grep -q 'hosts 1 to 1 of 6 in this batch: bdw-01' '$OUT/serial-list.log' && grep -q 'hosts 2 to 3 of 6 in this batch: clx-01, rome-01' '$OUT/serial-list.log' && grep -q 'hosts 4 to 6 of 6 in this batch' '$OUT/serial-list.log' && grep -q 'host 6 of 6: spr-01' '$OUT/serial-list.log'"
+if [ -x /usr/bin/ansible-playbook ]; then
+  check serial-string-core214 /usr/bin/ansible-playbook "${SERIAL[@]}" -e cpu_flags_rollout_serial=1,40%,100%
+  check serial-string-core214-batches grep -q 'hosts 2 to 3 of 6 in this batch: clx-01, rome-01' "$OUT/serial-string-core214.log"
+fi
+check wrong-serial-list fails_before_hypervisors "give how many hypervisors to change" \
+  "$PY/ansible-playbook" -i "$INV" playbooks/rollout.yml -e cpu_flags_groups=source -e '{"cpu_flags_rollout_serial": [1, "0"]}'
 check site-check-shows-diff grep -q '^+cpu_models = ' "$OUT/site-check-from-artifact.log"
 check site-check-wrote-nothing test ! -e "$OUT/site-check"
 
