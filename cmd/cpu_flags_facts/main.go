@@ -10,6 +10,7 @@ import (
 	"github.com/kvm-migration/cpuflags/internal/ansiblemod"
 	"github.com/kvm-migration/cpuflags/internal/cpuinfo"
 	"github.com/kvm-migration/cpuflags/internal/hostfacts"
+	"github.com/kvm-migration/cpuflags/internal/libvirt"
 	"github.com/kvm-migration/cpuflags/internal/modutil"
 )
 
@@ -20,7 +21,7 @@ var spec = ansiblemod.Spec{
 		"src":         {Type: ansiblemod.TypePath},
 		"format":      {Default: "auto", Choices: []string{"auto", "cpuinfo", "lscpu", "lscpu-json", "flags", "domcapabilities", "capabilities", "libvirt-cpu"}},
 		"libvirt":     {Default: "auto", Choices: []string{hostfacts.LibvirtAuto, hostfacts.LibvirtAlways, hostfacts.LibvirtNever}},
-		"libvirt_uri": {Default: "qemu:///system"},
+		"libvirt_uri": {Default: libvirt.DefaultURI},
 		"virt_type":   {Default: "kvm", Choices: []string{"kvm", "qemu"}},
 		"cpu_map_dir": {Type: ansiblemod.TypePath, Default: "/usr/share/libvirt/cpu_map"},
 		"root":        {Type: ansiblemod.TypePath, Default: "/"},

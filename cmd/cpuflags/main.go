@@ -22,6 +22,7 @@ import (
 
 	"github.com/kvm-migration/cpuflags/internal/cpuinfo"
 	"github.com/kvm-migration/cpuflags/internal/hostfacts"
+	"github.com/kvm-migration/cpuflags/internal/libvirt"
 )
 
 const usage = `usage: cpuflags COMMAND [options] [FILE...]
@@ -97,7 +98,7 @@ func cmdFacts(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	format := fs.String("format", "auto", "input format: auto, cpuinfo, lscpu, lscpu-json, flags, domcapabilities, capabilities, libvirt-cpu")
 	lv := fs.String("libvirt", "auto", "for this host: ask libvirt (auto, always, never)")
-	uri := fs.String("libvirt-uri", "qemu:///system", "libvirt connection URI")
+	uri := fs.String("libvirt-uri", libvirt.DefaultURI, "libvirt connection URI")
 	virtType := fs.String("virt-type", "kvm", "virtualization type for domcapabilities: kvm or qemu")
 	predFlags := addPredictionFlags(fs)
 	explain := fs.Bool("explain", false, "add each exclusion's sentence (from the shared name table) to the facts")

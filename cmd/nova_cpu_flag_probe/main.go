@@ -22,6 +22,7 @@ import (
 
 	"github.com/kvm-migration/cpuflags/internal/ansiblemod"
 	"github.com/kvm-migration/cpuflags/internal/hostpath"
+	"github.com/kvm-migration/cpuflags/internal/novaconf"
 	"github.com/kvm-migration/cpuflags/internal/novaservice"
 	"github.com/kvm-migration/cpuflags/internal/probe"
 	"github.com/kvm-migration/cpuflags/internal/proberplugin/wire"
@@ -48,8 +49,8 @@ var spec = ansiblemod.Spec{
 		"backup":             {Type: ansiblemod.TypePath},
 		"strategy":           {Default: "auto"},
 		"apply":              {Type: ansiblemod.TypeBool, Default: false},
-		"nova_conf":          {Type: ansiblemod.TypePath, Default: "/etc/nova/nova.conf"},
-		"extra_config_files": {Type: ansiblemod.TypeList, Elements: ansiblemod.TypePath, Default: []any{"/etc/nova/nova-compute.conf"}},
+		"nova_conf":          {Type: ansiblemod.TypePath, Default: novaconf.DefaultPath},
+		"extra_config_files": {Type: ansiblemod.TypeList, Elements: ansiblemod.TypePath, Default: []any{novaconf.DefaultExtraConfigFile}},
 		"service":            {Type: ansiblemod.TypeDict, Default: map[string]any{}},
 		"nova_check":         {Default: "auto", Choices: []string{"auto", wire.CheckCompareHypervisorCPU, wire.CheckCompareCPU, wire.CheckNone}},
 		"libvirt_uri":        {},

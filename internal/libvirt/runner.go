@@ -54,6 +54,10 @@ func (e *ExitError) Error() string {
 	return fmt.Sprintf("virsh %s: exit status %d: %s", strings.Join(e.Args, " "), e.ExitCode, msg)
 }
 
+// DefaultURI is the connection nova-compute and virsh use for KVM unless
+// told otherwise ([libvirt] connection_uri, virsh -c).
+const DefaultURI = "qemu:///system"
+
 // Virsh runs the virsh binary via os/exec. It implements Runner.
 type Virsh struct {
 	// Path is the virsh binary; "" means "virsh" looked up in PATH.
@@ -104,7 +108,7 @@ func (v Virsh) Run(ctx context.Context, stdin []byte, args ...string) ([]byte, e
 
 func (v Virsh) uriOrDefault() string {
 	if v.URI == "" {
-		return "qemu:///system"
+		return DefaultURI
 	}
 	return v.URI
 }

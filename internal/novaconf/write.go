@@ -20,6 +20,13 @@ var (
 	now         = time.Now
 )
 
+// Where nova-compute reads its configuration by default (distribution
+// packages: nova.conf, then nova-compute.conf).
+const (
+	DefaultPath            = "/etc/nova/nova.conf"
+	DefaultExtraConfigFile = "/etc/nova/nova-compute.conf"
+)
+
 // BackupSuffix ends every backup file name: <path>.<timestamp>.cpuflags.bak.
 // It does not end in ".conf", so oslo.config's --config-dir never reads it.
 const BackupSuffix = ".cpuflags.bak"

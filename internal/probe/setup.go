@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/kvm-migration/cpuflags/internal/libvirt"
 	"github.com/kvm-migration/cpuflags/internal/proberplugin/wire"
 )
 
@@ -54,7 +55,7 @@ func Prepare(ctx context.Context, o *Options, s Setup) (warnings []string, done 
 		o.LibvirtURI = cv.ConnectionURI
 	}
 	if o.LibvirtURI == "" {
-		o.LibvirtURI = "qemu:///system"
+		o.LibvirtURI = libvirt.DefaultURI
 	}
 	name, ok := strings.CutPrefix(o.Strategy, PluginPrefix)
 	if !ok {
