@@ -20,6 +20,9 @@
 package guestview
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"sort"
 	"strconv"
 	"strings"
@@ -144,9 +147,22 @@ type View struct {
 	Rules string `json:"rules"`
 }
 
-// RulesVersion names the rule set; it changes whenever a rule changes, so a
-// plan can tell which prediction it was built on.
-const RulesVersion = "guestview/1 (Linux 6.16 kvm_set_cpu_caps, QEMU 10.1 kvm_arch_get_supported_cpuid, libvirt 11.3 host-model filter)"
+// RulesVersion names the rule set: "guestview/" and a digest of every rule
+// and of DefaultStack, so it changes whenever a rule changes and a plan can
+// tell which prediction it was built on.
+var RulesVersion = rulesVersion()
+
+func rulesVersion() string {
+	data, err := json.Marshal(struct {
+		Rules []Rule
+		Stack Stack
+	}{rules, DefaultStack})
+	if err != nil {
+		panic("guestview: rules do not marshal: " + err.Error()) // static data; a test covers it
+	}
+	sum := sha256.Sum256(data)
+	return "guestview/" + hex.EncodeToString(sum[:6])
+}
 
 // Predict applies the rules to one host.
 func Predict(h Host, opts Options) View {

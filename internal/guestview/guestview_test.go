@@ -152,6 +152,19 @@ func TestRulesWellFormed(t *testing.T) {
 	}
 }
 
+func TestRulesVersionFollowsTheRules(t *testing.T) {
+	if !strings.HasPrefix(RulesVersion, "guestview/") || len(RulesVersion) != len("guestview/")+12 {
+		t.Fatalf("RulesVersion %q", RulesVersion)
+	}
+	saved := rules[0].Reason
+	rules[0].Reason += " (changed)"
+	changed := rulesVersion()
+	rules[0].Reason = saved
+	if changed == RulesVersion || rulesVersion() != RulesVersion {
+		t.Errorf("RulesVersion does not follow the rules: %s then %s", RulesVersion, changed)
+	}
+}
+
 func TestAtLeast(t *testing.T) {
 	for _, c := range []struct {
 		have, want string

@@ -133,7 +133,7 @@ var rules = []Rule{
 
 	// --- Speculation control: each vendor's bits synthesized from the other's.
 	{ID: "spec-ctrl-amd", Kind: KindSynthesized, Vendors: amd, Features: []string{"spec-ctrl"},
-		RequiresFeatures: []string{"ibpb", "ibrs"}, RequiresFlags: []string{"amd_ibpb_ret"},
+		RequiresFeatures: []string{"ibpb", "ibrs"}, RequiresFlags: []string{"amd_ibpb_ret"}, MinLinux: "6.10",
 		Reason: "KVM sets Intel's SPEC_CTRL on AMD only when the host's IBPB also flushes return predictions (AMD_IBPB_RET) and it has IBPB and IBRS; older kernels inferred it from IBPB and IBRS alone, which was withdrawn as unsound (\"AMD's IBPB is not equivalent to Intel's IBPB\")",
 		Source: srcCaps + " (if (boot_cpu_has(X86_FEATURE_AMD_IBPB_RET) && ...AMD_IBPB && ...AMD_IBRS) kvm_cpu_cap_set(X86_FEATURE_SPEC_CTRL))"},
 	{ID: "stibp-amd", Kind: KindSynthesized, Vendors: amd, Features: []string{"stibp"}, RequiresFeatures: []string{"amd-stibp"},
