@@ -127,7 +127,7 @@ lint: build venv
 	$(PY)/ansible-lint --profile production
 
 demo: build venv ## the main job on the embedded demo inventory
-	bash tests/demo.sh
+	@bash tests/demo.sh
 
 bench: build
 	bash tests/bench.sh

@@ -71,8 +71,14 @@ func run(ctx context.Context, m *ansiblemod.Module, r *ansiblemod.Result) error 
 	// facts small enough to read in a job's output.
 	delete(out, "artifacts")
 	r.Facts = map[string]any{"cpu_flags_baseline": out}
-	r.Warnings = append(r.Warnings, res.Warnings...)
+	// The warnings are in the facts (cpu_flags_baseline.warnings) and the
+	// reports, and the baseline role's summary prints them once, with the
+	// model and the snippet; as Ansible warnings they came a second time,
+	// wrapped, before the result.
 	r.Msg = summary(res.Model, res.ModelSource, len(res.ExtraFlags), len(res.ModelBlockers))
+	if n := len(res.Warnings); n > 0 {
+		r.Msg += fmt.Sprintf(" (%d warnings in cpu_flags_baseline.warnings)", n)
+	}
 	if len(in.Missing) > 0 {
 		names := make([]string, 0, len(in.Missing))
 		for name := range in.Missing {

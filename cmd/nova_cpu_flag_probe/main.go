@@ -131,6 +131,11 @@ func probeResult(r *ansiblemod.Result, opts probe.Options, rep *probe.Report, er
 	if rep.Backup != "" {
 		fields["backup"] = rep.Backup
 	}
+	if rep.Diff != "" {
+		// Also outside --diff, so that the rollout role can print each
+		// distinct change once instead of the same diff for every host.
+		fields["nova_conf_diff"] = rep.Diff
+	}
 	if len(rep.Recovered) > 0 {
 		fields["recovered"] = rep.Recovered
 	}

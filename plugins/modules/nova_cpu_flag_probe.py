@@ -214,6 +214,12 @@ backup:
   description: Backup of the original nova.conf when apply changed it.
   returned: when changed
   type: str
+nova_conf_diff:
+  description:
+    - The change to nova.conf as a unified diff of the managed C([libvirt]) keys only (never any other
+      value), also without C(--diff); the rollout role prints each distinct change once.
+  returned: when apply changes (or in check mode would change) nova.conf
+  type: str
 confirmed:
   description: Why the confirming restart of auto was not needed.
   returned: when skipped

@@ -140,8 +140,46 @@ elif [ "${CI:-}" = true ]; then
   failed=$((failed+1)); failures+=("core214-missing"); echo "FAIL Debian ansible-core 2.14 not installed (tests/setup-host.sh)"
 fi
 
-# --- lint
-check ansible-lint "$PY/ansible-lint" --profile production --offline
+# --- lint (ANSIBLE_HOME of its own: ansible-lint installs the collection under
+# it, and a shared ~/.ansible is raced by other checkouts' runs)
+check ansible-lint env ANSIBLE_HOME="$OUT/ansible-home" "$PY/ansible-lint" --profile production --offline
+
+# --- make demo says each thing once (tests/demo.sh). 74 lines, each earned:
+# per run (2 runs: baseline, rollout in check mode) a header, the input check's
+# banner and a recap of the 6 hosts and localhost (11 lines with blanks, 22);
+# one line per host (6); the baseline's banners and its summary: model,
+# 2 warnings, the 4-line [libvirt] snippet, the report (19); the rollout's
+# banners, its one line of flags, the demo's no-CPU-check warning, the apply
+# task's changed line per host and the diff once for the 6 hosts (27). Before
+# this (one playbook after another, every result printed) it was 520 lines.
+check demo env CPUFLAGS_DEMO_OUT="$OUT/demo" ANSIBLE_NOCOLOR=1 bash tests/demo.sh
+check demo-line-count bash -c "n=\$(wc -l < '$OUT/demo.log'); [ \$n -eq 74 ] || { echo \"demo printed \$n lines, expected 74\"; exit 1; }"
+check demo-one-line-per-host bash -c "for h in bdw-01 clx-01 rome-01 milan-01 genoa-01 spr-01; do [ \$(grep -c \"^\$h  *[A-Z].*: x86-64-v[1-4], [0-9]* features\" '$OUT/demo.log') -eq 1 ] || { echo \"\$h: not exactly one line\"; exit 1; }; done"
+check demo-model-once bash -c "[ \$(grep -c '^Model: Westmere (recommended), 22 extra flags, for 6 hosts in source, target, gen3$' '$OUT/demo.log') -eq 1 ]"
+check demo-snippet-pasteable bash -c "grep -A3 -x '\[libvirt\]' '$OUT/demo.log' | diff - <(printf '%s\n' '[libvirt]' 'cpu_mode = custom' 'cpu_models = Westmere' \"\$(grep '^cpu_model_extra_flags = ' '$OUT/demo/report/nova.conf.snippet')\")"
+check demo-nothing-escaped bash -c "! grep -F '\\n' '$OUT/demo.log'"
+check demo-diff-once bash -c "[ \$(grep -c '^+cpu_models = Westmere$' '$OUT/demo.log') -eq 1 ] && grep -q '^nova.conf change on bdw-01, clx-01, rome-01, milan-01, genoa-01, spr-01 (check mode: not written):$' '$OUT/demo.log'"
+check demo-flags-once bash -c "[ \$(grep -c 'candidate flags to 6 hosts' '$OUT/demo.log') -eq 1 ]"
+# A relative report path is relative to where ansible-playbook runs (it was
+# looked up in the role's files/ and failed "Unable to access the file").
+check rollout-relative-report bash -c "cd '$OUT' && '$PY/ansible-playbook' -i '$INV' '$ROOT/playbooks/rollout.yml' --check \
+  -e cpu_flags_groups=source -e @'$ROOT/examples/demo/rollout-check.yml' -e cpu_flags_rollout_report=demo/report/report.json"
+check rollout-missing-report fails_with "cpu_flags_rollout_report=nope/report.json: no such file ($OUT/nope/report.json)" \
+  bash -c "cd '$OUT' && '$PY/ansible-playbook' -i '$INV' '$ROOT/playbooks/rollout.yml' --check \
+  -e cpu_flags_groups=source -e @'$ROOT/examples/demo/rollout-check.yml' -e cpu_flags_rollout_report=nope/report.json"
+check demo-in-readme python3 - "$OUT/demo.log" "$ROOT" "$OUT/demo" <<'PYEOF'
+# The README shows the real output: the same lines (forks order the "changed:"
+# lines at random), with the checkout written as ~/cpu_flags (and this test's
+# output directory as the demo's).
+import re, sys
+out = open(sys.argv[1]).read().replace(sys.argv[3], "~/cpu_flags/demo-output").replace(sys.argv[2], "~/cpu_flags").rstrip("\n").split("\n")
+readme = open("README.md").read()
+block = re.search(r"<!-- demo-output -->\n```\n(.*?)\n```\n<!-- /demo-output -->", readme, re.S).group(1).split("\n")
+if sorted(out) != sorted(block):
+    print("README's demo output differs from the real one; missing from README:", sorted(set(out) - set(block)),
+          "not printed any more:", sorted(set(block) - set(out)))
+    sys.exit(1)
+PYEOF
 
 # --- the built artifact installs into a fresh path and runs from there
 ART=$OUT/artifact; FRESH=$OUT/fresh-collections
