@@ -16,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -105,7 +106,12 @@ func run(ctx context.Context, m *ansiblemod.Module, r *ansiblemod.Result) error 
 			opts.PluginOptions[k] = fmt.Sprint(v)
 		}
 	}
-	warnings, done, err := probe.Prepare(ctx, &opts, probe.Setup{NovaCheck: m.Str("nova_check"), PluginDir: m.Path("plugin_dir"), PluginHost: m.Path("plugin_host")})
+	novaHome := ""
+	if u, err := user.Lookup("nova"); err == nil {
+		novaHome = u.HomeDir
+	}
+	warnings, done, err := probe.Prepare(ctx, &opts, probe.Setup{NovaCheck: m.Str("nova_check"), PluginDir: m.Path("plugin_dir"), PluginHost: m.Path("plugin_host"),
+		Root: "/", NovaHome: novaHome})
 	defer done()
 	r.Warnings = append(r.Warnings, warnings...)
 	if err != nil {

@@ -22,7 +22,7 @@ func (p *probeRun) finish(ctx context.Context) error {
 	refusedAll := o.Apply && o.RequireAll && len(rep.Rejected) > 0
 	if o.Apply && !refusedAll {
 		var err error
-		if target, err = RenderCPU(original, o.Model, rep.Accepted); err != nil {
+		if target, err = RenderCPU(original, o.Model, rep.Accepted, o.ModelsKey); err != nil {
 			return p.rollback(ctx, err)
 		}
 	}
@@ -123,17 +123,25 @@ func timeoutOr(t time.Duration) time.Duration {
 // alreadyRunning returns a reason when nova.conf already holds exactly
 // model+flags and the running nova-compute started after nova.conf was
 // last written: it has passed its CPU check on this configuration.
-func alreadyRunning(ctx context.Context, ctl novaservice.Controller, conf string, original []byte, model string, flags []string) string {
-	want, err := RenderCPU(original, model, flags)
+func alreadyRunning(ctx context.Context, ctl novaservice.Controller, conf string, original []byte, model string, flags []string, modelsKey string) string {
+	want, err := RenderCPU(original, model, flags, modelsKey)
 	if err != nil || !bytes.Equal(want, original) {
 		return ""
 	}
-	pider, ok := ctl.(novaservice.PIDer)
-	if !ok {
-		return ""
+	// Without a PID source (service kind command with neither pid_file nor
+	// status output to read one from) its start cannot be compared with
+	// nova.conf's: nothing changes, so a running nova-compute is left alone
+	// rather than restarted on every idempotent run.
+	pid := 0
+	if pider, ok := ctl.(novaservice.PIDer); ok {
+		if pid, err = pider.PID(ctx); err != nil {
+			pid = 0
+		}
 	}
-	pid, err := pider.PID(ctx)
-	if err != nil || pid <= 0 {
+	if pid <= 0 {
+		if running, err := ctl.Running(ctx); err == nil && running {
+			return "nova.conf already holds these flags and nova-compute is running; it has no PID to compare its start with nova.conf's, but nothing changes, so it is not restarted"
+		}
 		return ""
 	}
 	fi, err := os.Stat(conf)

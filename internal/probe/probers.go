@@ -66,6 +66,8 @@ type NovaProber struct {
 	Timeout time.Duration
 	// Wait tunes novaservice.WaitAccepted.
 	Wait novaservice.WaitOptions
+	// ModelsKey is cpu_models, or cpu_model for Nova before Train ("": cpu_models).
+	ModelsKey string
 	// BeforeRestart, when set, is called before each restart (tests inject faults here).
 	BeforeRestart func()
 
@@ -84,25 +86,26 @@ func (n *NovaProber) RestartCount() int { return n.restarts }
 
 // RenderCPU returns orig with [libvirt] cpu_mode=custom, cpu_models=model and
 // cpu_model_extra_flags=flags (removed when flags is empty).
-func RenderCPU(orig []byte, model string, flags []string) ([]byte, error) {
+//
+// modelsKey is the option that names the model: cpu_models, or cpu_model for
+// Nova before Train ("" is cpu_models).
+func RenderCPU(orig []byte, model string, flags []string, modelsKey string) ([]byte, error) {
 	f, err := novaconf.Parse(orig)
 	if err != nil {
 		return nil, fmt.Errorf("parse nova.conf: %w", err)
 	}
+	// SetCPU's errors already say "set [libvirt] CPU options".
 	out, _, err := f.SetCPU(novaconf.CPUSettings{
-		Mode: "custom", Models: []string{model}, ExtraFlags: flags,
+		Mode: "custom", Models: []string{model}, ExtraFlags: flags, ModelsKey: modelsKey,
 		Present: map[string]bool{novaconf.KeyMode: true, novaconf.KeyModels: true, novaconf.KeyExtraFlags: len(flags) > 0},
 	})
-	if err != nil {
-		return nil, fmt.Errorf("set [libvirt] CPU options: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 // Check implements Prober. A stop without InvalidCPUInfo is not a refusal:
 // the restart is tried once more, and a second such stop is ErrUnstable.
 func (n *NovaProber) Check(ctx context.Context, t Trial) (Outcome, error) {
-	content, err := RenderCPU(n.Original, t.Model, t.Flags)
+	content, err := RenderCPU(n.Original, t.Model, t.Flags, n.ModelsKey)
 	if err != nil {
 		return Outcome{}, err
 	}

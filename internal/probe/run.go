@@ -61,6 +61,14 @@ type Options struct {
 	Progress func(string)
 	// BeforeRestart is passed to the NovaProber (fault-injection tests).
 	BeforeRestart func()
+	// ModelsKey is the option naming the model: cpu_models, or cpu_model for
+	// Nova before Train (Prepare sets it from the Nova version; "" is cpu_models).
+	ModelsKey string
+	// VirtType is [libvirt] virt_type (Prepare reads it; "" is kvm).
+	VirtType string
+	// Models lists the CPU models the host's libvirt defines (nil: its
+	// domain capabilities; the built-in catalog when libvirt does not answer).
+	Models ModelLister
 }
 
 // Rejected is one rejected flag in the report.
@@ -99,7 +107,7 @@ type Report struct {
 // decide runs the strategy; finish writes the final nova.conf (rollback
 // restores the original when deciding or finishing fails).
 func Run(ctx context.Context, o Options) (*Report, error) {
-	p, err := plan(o)
+	p, err := plan(ctx, o)
 	defer p.close()
 	if err != nil {
 		return p.rep, err
@@ -160,7 +168,7 @@ func (p *probeRun) close() {
 // plan reads and checks nova.conf, the files read after it and the
 // candidates, and sets up the controller, the step log and the predictor.
 // It changes nothing.
-func plan(o Options) (*probeRun, error) {
+func plan(ctx context.Context, o Options) (*probeRun, error) {
 	p := &probeRun{o: o, rep: &Report{Strategy: o.Strategy, NovaCheck: o.Check, Rejected: map[string]Rejected{}}}
 	rep := p.rep
 	if o.Model == "" {
@@ -170,10 +178,16 @@ func plan(o Options) (*probeRun, error) {
 	if err != nil {
 		return p, fmt.Errorf("read nova.conf: %w (set nova_conf)", err)
 	}
+	if err := checkText(o.ConfPath, original); err != nil {
+		return p, err
+	}
 	if _, err := novaconf.Parse(original); err != nil {
 		return p, fmt.Errorf("nova.conf %s: %w", o.ConfPath, err)
 	}
 	p.original = original
+	if err := checkDriver(append([]string{o.ConfPath}, o.ExtraConfigFiles...)); err != nil {
+		return p, err
+	}
 	overrides, err := novaconf.FindOverrides(o.ConfPath, o.ExtraConfigFiles)
 	if err != nil {
 		rep.Warnings = append(rep.Warnings, err.Error())
@@ -188,6 +202,12 @@ func plan(o Options) (*probeRun, error) {
 	cands, notes := Normalize(o.Candidates)
 	rep.Candidates = cands
 	rep.Warnings = append(rep.Warnings, notes...)
+	if err := checkFlags(cands); err != nil {
+		return p, err
+	}
+	if err := checkRelease(o.Check.NovaVersion, cands); err != nil {
+		return p, err
+	}
 	p.flags = names(cands)
 	p.given = map[string]string{}
 	for _, c := range cands {
@@ -216,6 +236,35 @@ func plan(o Options) (*probeRun, error) {
 		}
 		p.predictor = &LibvirtProber{Client: client, Compare: o.Check.Check}
 	}
+	list := o.Models
+	if list == nil {
+		client := o.Libvirt
+		if client.R == nil {
+			client.R = libvirt.Virsh{URI: o.LibvirtURI}
+		}
+		virt := o.VirtType
+		if virt == "" {
+			virt = "kvm"
+		}
+		list = func(ctx context.Context) ([]string, error) {
+			dc, _, err := client.DomCaps(ctx, virt)
+			if err != nil {
+				return nil, err
+			}
+			names := make([]string, 0, len(dc.Models))
+			for _, m := range dc.Models {
+				names = append(names, m.Name)
+			}
+			return names, nil
+		}
+	}
+	note, err := checkModel(ctx, o.Model, list)
+	if note != "" {
+		rep.Warnings = append(rep.Warnings, note)
+	}
+	if err != nil {
+		return p, err
+	}
 	return p, nil
 }
 
@@ -232,7 +281,7 @@ func (p *probeRun) predictOnly(ctx context.Context) error {
 		return err
 	}
 	if o.Apply {
-		after, err := RenderCPU(p.original, o.Model, rep.Accepted)
+		after, err := RenderCPU(p.original, o.Model, rep.Accepted, o.ModelsKey)
 		if err != nil {
 			return err
 		}
@@ -281,7 +330,7 @@ func (p *probeRun) lock(ctx context.Context) error {
 func (p *probeRun) decide(ctx context.Context) (*Decision, error) {
 	o := p.o
 	p.nova = &NovaProber{ConfPath: o.ConfPath, Original: p.original, Controller: p.ctl, LogPath: o.Service.LogPath,
-		Timeout: o.Timeout, Wait: o.Wait, BeforeRestart: o.BeforeRestart}
+		Timeout: o.Timeout, Wait: o.Wait, BeforeRestart: o.BeforeRestart, ModelsKey: o.ModelsKey}
 	armed := &armingProber{Prober: p.nova, arm: p.arm}
 	switch {
 	case o.Strategy == StrategyAuto || strings.HasPrefix(o.Strategy, PluginPrefix):
@@ -303,7 +352,7 @@ func (p *probeRun) decide(ctx context.Context) (*Decision, error) {
 // confirmed is Auto's check that the running nova-compute has already
 // passed its CPU check on the predicted flags (see alreadyRunning).
 func (p *probeRun) confirmed(ctx context.Context, accepted []string) string {
-	why := alreadyRunning(ctx, p.ctl, p.o.ConfPath, p.original, p.o.Model, accepted)
+	why := alreadyRunning(ctx, p.ctl, p.o.ConfPath, p.original, p.o.Model, accepted, p.o.ModelsKey)
 	if why != "" {
 		p.progress("confirmation restart skipped: %s", why)
 	}

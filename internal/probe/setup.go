@@ -19,6 +19,21 @@ type Setup struct {
 	PluginDir string
 	// PluginHost is the plugin host program ("": PluginDir/cpuflags-prober-host).
 	PluginHost string
+	// Root is the host's / as this process sees it ("" or "/": this
+	// machine), for oslo.config's default config directories.
+	Root string
+	// NovaHome is the home directory of the user nova-compute runs as
+	// ("": only the /etc directories are looked at).
+	NovaHome string
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if filepath.Clean(x) == filepath.Clean(s) {
+			return true
+		}
+	}
+	return false
 }
 
 // CheckStrategy says whether s is a built-in strategy or plugin:NAME.
@@ -44,10 +59,33 @@ func Prepare(ctx context.Context, o *Options, s Setup) (warnings []string, done 
 	if err := CheckStrategy(o.Strategy); err != nil {
 		return nil, done, err
 	}
+	// oslo.config reads nova.conf.d/ and nova-compute.conf.d/ after every
+	// --config-file unless nova-compute is given --config-dir: check them for
+	// overrides too when nova.conf is where a package puts it.
+	root := s.Root
+	if root == "" {
+		root = "/"
+	}
+	if filepath.Clean(filepath.Dir(o.ConfPath)) == filepath.Join(root, "etc", "nova") {
+		for _, d := range DefaultConfigDirs(root, s.NovaHome) {
+			if !contains(o.ExtraConfigFiles, d) {
+				o.ExtraConfigFiles = append(o.ExtraConfigFiles, d)
+			}
+		}
+	}
 	cv := ReadConfValues(append([]string{o.ConfPath}, o.ExtraConfigFiles...))
+	o.VirtType = cv.VirtType
 	if o.Check, err = ResolveNovaCheck(ctx, s.NovaCheck, cv, o.Service, nil); err != nil {
 		return nil, done, err
 	}
+	if o.Check.NovaVersion == "" {
+		// Which options this Nova reads (cpu_model before Train, +/- flags
+		// from Wallaby) also matters when nova_check was given.
+		if v, _, err := DetectNovaVersion(ctx, o.Service, nil); err == nil {
+			o.Check.NovaVersion = v
+		}
+	}
+	o.ModelsKey = modelsKey(o.Check.NovaVersion)
 	if o.Check.Check == wire.CheckNone {
 		warnings = append(warnings, fmt.Sprintf("nova-compute runs no start-up CPU check here (%s): every flag passes at start-up and is only checked when guests start", o.Check.Source))
 	}

@@ -30,6 +30,17 @@ description:
   - If nova-compute stops during a trial without logging C(InvalidCPUInfo) (killed, crashed), that is not a
     rejection; the trial is restarted once, and a second such stop restores the original configuration and
     fails.
+  - "Every input is checked before anything is written or restarted, and the module fails naming it:
+    a NUL or other control byte in nova.conf; a C(compute_driver) other than C(libvirt.LibvirtDriver), or a
+    C([libvirt] virt_type) other than kvm or qemu; a O(model) this host's libvirt does not define (its
+    domain capabilities; the built-in catalog of libvirt's models when libvirt does not answer), with the
+    closest names; candidates that are not feature names; C(+flag)/C(-flag) for Nova before Wallaby
+    (23.0.0), which reads no prefixes; and any CPU option set in a file or directory nova-compute reads
+    after nova.conf, including oslo.config's default C(nova.conf.d/) and C(nova-compute.conf.d/) (in
+    C(~nova/.nova/), C(~nova/), C(/etc/nova/), C(/etc/)) when O(nova_conf) is in C(/etc/nova/)."
+  - For Nova before Train (20.0.0) the model is written as C(cpu_model), the option's name there.
+  - When nova.conf already holds the model and flags and nova-compute runs, nothing is restarted, also
+    for a service without a PID to compare its start with nova.conf's (C(kind=command)).
 author:
   - cpu_flags maintainers (@kvm-migration)
 options:

@@ -167,6 +167,18 @@ check rollout-relative-report bash -c "cd '$OUT' && '$PY/ansible-playbook' -i '$
 check rollout-missing-report fails_with "cpu_flags_rollout_report=nope/report.json: no such file ($OUT/nope/report.json)" \
   bash -c "cd '$OUT' && '$PY/ansible-playbook' -i '$INV' '$ROOT/playbooks/rollout.yml' --check \
   -e cpu_flags_groups=source -e @'$ROOT/examples/demo/rollout-check.yml' -e cpu_flags_rollout_report=nope/report.json"
+# Bad input to nova_cpu_flag_probe through the rollout playbook: refused
+# before anything is written or restarted (the demo's service would fail any
+# restart: restart_command false), naming the input; nova.conf unchanged.
+DEMO_CONF=examples/demo/nova/nova.conf
+cp "$DEMO_CONF" "$OUT/demo-nova.conf.orig"
+ROLL=(-e cpu_flags_groups=source -e @examples/demo/rollout-check.yml -e cpu_flags_rollout_serial=1)
+check rollout-unknown-model fails_with 'model \"NoSuchCPU9000\"' \
+  "$PY/ansible-playbook" -i "$INV" playbooks/rollout.yml "${ROLL[@]}" -e '{"cpu_flags_rollout_model": "NoSuchCPU9000", "cpu_flags_rollout_flags": ["pcid"]}'
+check rollout-unknown-model-named contains rollout-unknown-model 'defines no such CPU model'
+check rollout-bad-flags fails_with 'not CPU feature names: \"avx2;reboot\"' \
+  "$PY/ansible-playbook" -i "$INV" playbooks/rollout.yml "${ROLL[@]}" -e '{"cpu_flags_rollout_model": "Westmere", "cpu_flags_rollout_flags": ["pcid", "avx2;reboot"]}'
+check rollout-bad-input-conf-unchanged cmp "$DEMO_CONF" "$OUT/demo-nova.conf.orig"
 check demo-in-readme python3 - "$OUT/demo.log" "$ROOT" "$OUT/demo" <<'PYEOF'
 # The README shows the real output: the same lines (forks order the "changed:"
 # lines at random), with the checkout written as ~/cpu_flags (and this test's
