@@ -62,6 +62,18 @@ check refusal-rescued grep -q "Put the previous nova.conf back" "$OUT/refusal-fa
 check refusal-conf-restored cmp "$CONF" "$OUT/nova.conf.applied"
 check refusal-compute-up compute_up
 
+# Bad input against the real nova-compute (issue 11): refused before anything
+# is written or restarted: nova.conf byte for byte, nova-compute's PID as it was.
+pid_before=$(cat /var/run/nova/nova-compute.pid 2>/dev/null || echo none)
+check bad-model-refused bash -c "! '$PY/ansible-playbook' -i '$INV' -e cpu_flags_groups=hypervisors playbooks/rollout.yml \
+  -e '{\"cpu_flags_rollout_model\": \"NoSuchCPU9000\", \"cpu_flags_rollout_flags\": [\"pcid\"]}' > '$OUT/bad-model.out' 2>&1 \
+  && grep -q 'NoSuchCPU9000.*defines no such CPU model' '$OUT/bad-model.out'"
+check bad-flags-refused bash -c "! '$PY/ansible-playbook' -i '$INV' -e cpu_flags_groups=hypervisors playbooks/rollout.yml \
+  -e '{\"cpu_flags_rollout_model\": \"Westmere\", \"cpu_flags_rollout_flags\": [\"pcid\", \"avx2;reboot\"]}' > '$OUT/bad-flags.out' 2>&1 \
+  && grep -q 'not CPU feature names' '$OUT/bad-flags.out'"
+check bad-input-conf-unchanged cmp "$CONF" "$OUT/nova.conf.applied"
+check bad-input-no-restart bash -c "[ \"\$(cat /var/run/nova/nova-compute.pid)\" = '$pid_before' ] && service nova-compute status >/dev/null 2>&1"
+
 # Leave the rig as it was.
 cp -a "$OUT/nova.conf.orig" "$CONF"
 service nova-compute restart >/dev/null 2>&1 || true
