@@ -191,7 +191,7 @@ out = open(sys.argv[1]).read().replace(sys.argv[3], "~/cpu_flags/demo-output").r
 readme = open("README.md").read()
 block = re.search(r"<!-- demo-output -->\n```\n(.*?)\n```\n<!-- /demo-output -->", readme, re.S).group(1).split("\n")
 if sorted(out) != sorted(block):
-    print("README's demo output differs from the real one; missing from README:", sorted(set(out) - set(block)),
+    print("README.md's demo output differs from the real one (bash tests/demo-readme.sh rewrites it); missing from README:", sorted(set(out) - set(block)),
           "not printed any more:", sorted(set(block) - set(out)))
     sys.exit(1)
 PYEOF
