@@ -6,17 +6,26 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/kvm-migration/cpuflags/internal/ansiblemod"
 	"github.com/kvm-migration/cpuflags/internal/artifacts"
 	"github.com/kvm-migration/cpuflags/internal/clusterrun"
 	"github.com/kvm-migration/cpuflags/internal/hostfacts"
 	"github.com/kvm-migration/cpuflags/internal/modutil"
+	"github.com/kvm-migration/cpuflags/internal/plan"
+)
+
+// Plan checks (parameter plan_check).
+const (
+	checkVerify = "verify"
+	checkDrift  = "drift"
 )
 
 var spec = ansiblemod.Spec{
@@ -31,13 +40,21 @@ var spec = ansiblemod.Spec{
 		"output_dir":       {Type: ansiblemod.TypePath},
 		"candidates":       {Type: ansiblemod.TypeInt, Default: 5},
 		"missing_hosts":    {Type: ansiblemod.TypeDict},
+		"nova_release":     {Default: ""},
+		"plan":             {Type: ansiblemod.TypeRaw},
+		"plan_check":       {Default: checkVerify, Choices: []string{checkVerify, checkDrift}},
 	},
+	MutuallyExclusive: [][]string{{"plan", "model"}, {"plan", "instance"}, {"plan", "output_dir"}, {"plan", "nova_release"}, {"plan", "missing_hosts"}},
 }
 
 func main() { os.Exit(ansiblemod.Run(spec, os.Args, run)) }
 
 func run(ctx context.Context, m *ansiblemod.Module, r *ansiblemod.Result) error {
-	in := clusterrun.Input{Model: m.Str("model"), Groups: m.List("groups"), Candidates: m.Int("candidates")}
+	if m.IsSet("plan") {
+		return checkPlan(m, r)
+	}
+	in := clusterrun.Input{Model: m.Str("model"), Groups: m.List("groups"), Candidates: m.Int("candidates"),
+		NovaRelease: m.Str("nova_release")}
 	hosts, err := hostsFromParams(m.Dict("facts"), in.Groups, m.Dict("inventory_groups"), m.Dict("missing_hosts"))
 	if err != nil {
 		return err
@@ -60,6 +77,10 @@ func run(ctx context.Context, m *ansiblemod.Module, r *ansiblemod.Result) error 
 		in.Instance = f
 	}
 	res, err := clusterrun.Compute(in)
+	if err != nil {
+		return err
+	}
+	p, err := clusterrun.Plan(in, res, time.Now())
 	if err != nil {
 		return err
 	}
@@ -88,8 +109,18 @@ func run(ctx context.Context, m *ansiblemod.Module, r *ansiblemod.Result) error 
 		r.Msg += "; computed WITHOUT " + strings.Join(names, ", ")
 	}
 
-	if dir := m.Path("output_dir"); dir != "" {
-		files, err := clusterrun.Files(res)
+	dir := m.Path("output_dir")
+	if dir != "" {
+		p = clusterrun.KeepWrittenPlan(dir, p)
+	}
+	doc, err := modutil.ToMap(p)
+	if err != nil {
+		return err
+	}
+	r.Set("plan", doc)
+	r.Set("plan_digest", p.Digest)
+	if dir != "" {
+		files, err := clusterrun.Files(res, p)
 		if err != nil {
 			return err
 		}
@@ -100,8 +131,93 @@ func run(ctx context.Context, m *ansiblemod.Module, r *ansiblemod.Result) error 
 		r.Changed = len(changed) > 0
 		r.Set("changed_files", nonNil(changed))
 		r.Set("report", filepath.Join(dir, "report.html"))
+		r.Set("plan_file", filepath.Join(dir, plan.FileName))
+		r.Set("written", !m.CheckMode)
 	}
 	return nil
+}
+
+// checkPlan verifies a reviewed plan against the hosts' current facts
+// (plan_check=verify: fail naming every host and reason when the plan must
+// not be rolled out to them), or reports the drift since the plan.
+func checkPlan(m *ansiblemod.Module, r *ansiblemod.Result) error {
+	p, err := loadPlan(m.Params["plan"])
+	if err != nil {
+		return err
+	}
+	hosts, err := hostsFromParams(m.Dict("facts"), m.List("groups"), m.Dict("inventory_groups"), nil)
+	if err != nil {
+		return err
+	}
+	current := make([]plan.Source, len(hosts))
+	for i, h := range hosts {
+		current[i] = clusterrun.PlanSource(h.Name, h.Group, h.Facts)
+	}
+	doc, err := modutil.ToMap(p)
+	if err != nil {
+		return err
+	}
+	r.Set("plan_digest", p.Digest)
+	if m.Str("plan_check") == checkDrift {
+		d, err := plan.Drift(p, current)
+		if err != nil {
+			return err
+		}
+		dm, err := modutil.ToMap(d)
+		if err != nil {
+			return err
+		}
+		r.Set("drift", dm)
+		r.Set("plan", doc)
+		r.Msg = strings.Join(d.Summary, "\n")
+		return nil
+	}
+	v := plan.Verify(p, current)
+	vm, err := modutil.ToMap(v)
+	if err != nil {
+		return err
+	}
+	r.Set("verdict", vm)
+	if !v.OK {
+		// The refusal is the message; the plan itself (every host's
+		// features) would bury it in the task output.
+		return ansiblemod.WithFields(errors.New(v.Message(p)), map[string]any{"verdict": vm, "plan_digest": p.Digest})
+	}
+	r.Set("plan", doc)
+	r.Msg = v.Message(p)
+	return nil
+}
+
+// loadPlan reads the plan parameter: a path to plan.json on the controller,
+// or the plan document itself (an AWX artifact, or the baseline's result).
+func loadPlan(v any) (*plan.Plan, error) {
+	switch t := v.(type) {
+	case string:
+		path := strings.TrimSpace(t)
+		if path == "" {
+			return nil, errors.New("plan: empty; give the path of the plan.json the baseline wrote, or the plan itself")
+		}
+		if !filepath.IsAbs(path) {
+			return nil, fmt.Errorf("plan: %q is a relative path; give an absolute path (the module runs in a temporary directory)", path)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("plan: %w", err)
+		}
+		p, err := plan.Decode(data)
+		if err != nil {
+			return nil, fmt.Errorf("plan %s: %w", path, err)
+		}
+		return p, nil
+	case map[string]any:
+		p, err := plan.DecodeValue(t)
+		if err != nil {
+			return nil, fmt.Errorf("plan: %w", err)
+		}
+		return p, nil
+	default:
+		return nil, fmt.Errorf("plan: want the path of plan.json or the plan document, got %T", v)
+	}
 }
 
 func summary(model, source string, extra, blocked int) string {

@@ -9,10 +9,12 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kvm-migration/cpuflags/internal/artifacts"
 	"github.com/kvm-migration/cpuflags/internal/clusterrun"
 	"github.com/kvm-migration/cpuflags/internal/hostfacts"
+	"github.com/kvm-migration/cpuflags/internal/plan"
 	"github.com/kvm-migration/cpuflags/internal/report"
 )
 
@@ -22,8 +24,9 @@ func cmdCommon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	model := fs.String("model", "", "base CPU model to check (default: recommend one)")
 	instance := fs.String("instance", "", "CPU description of a test instance running the base model (step 3)")
 	format := fs.String("format", "json", "output: json, md or html")
-	out := fs.String("out", "", "also write every artifact (flag lists, report.json/md/html) into this directory")
+	out := fs.String("out", "", "also write every artifact (flag lists, report.json/md/html, plan.json) into this directory")
 	predFlags := addPredictionFlags(fs)
+	novaRelease := fs.String("nova-release", "", "target Nova release for the plan's nova.conf form, e.g. zed, 2023.1 or 26.2.0 (default: "+plan.DefaultNovaRelease+" or later)")
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
@@ -46,7 +49,7 @@ func cmdCommon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	in := clusterrun.Input{Model: *model, Hosts: hosts}
+	in := clusterrun.Input{Model: *model, Hosts: hosts, NovaRelease: *novaRelease}
 	for _, h := range hosts {
 		if h.Group != "" && !slices.Contains(in.Groups, h.Group) {
 			in.Groups = append(in.Groups, h.Group)
@@ -63,15 +66,21 @@ func cmdCommon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	p, err := clusterrun.Plan(in, res, time.Now())
+	if err != nil {
+		return err
+	}
 	if *out != "" {
-		files, err := clusterrun.Files(res)
+		p = clusterrun.KeepWrittenPlan(*out, p)
+		files, err := clusterrun.Files(res, p)
 		if err != nil {
 			return err
 		}
 		if _, err := artifacts.Write(*out, files, false); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "cpuflags common: artifacts in %s (report: %s/report.html)\n", *out, strings.TrimRight(*out, "/"))
+		dir := strings.TrimRight(*out, "/")
+		fmt.Fprintf(stderr, "cpuflags common: artifacts in %s (report: %s/report.html, plan: %s/%s %s)\n", *out, dir, dir, plan.FileName, p.ShortDigest())
 	}
 	bw := bufio.NewWriterSize(stdout, 1<<20)
 	switch *format {

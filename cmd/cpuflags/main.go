@@ -3,7 +3,8 @@
 // captured CPU descriptions.
 //
 //	cpuflags facts [--format F] [--libvirt auto|always|never] [--nested] [--stack-linux V] [--stack-qemu V] [--explain] [FILE...]
-//	cpuflags common [--model M] [--instance FILE] [--format json|md|html] [--out DIR] [--nested] [GROUP=]FILE|DIR|@LIST...
+//	cpuflags common [--model M] [--instance FILE] [--format json|md|html] [--out DIR] [--nested] [--nova-release R] [GROUP=]FILE|DIR|@LIST...
+//	cpuflags drift [--format text|json] PLAN [HOST=]FILE...
 //	cpuflags migrate-test --cpu DEF [--target-cpu DEF] [--accel tcg|kvm] [--target-accel tcg|kvm]
 //	cpuflags version
 package main
@@ -37,7 +38,13 @@ commands:
            extra flags for nova.conf; FILE is a captured CPU description or a
            facts JSON file, DIR a directory of them (the gather role's
            output), @LIST a file naming one input per line; each optionally
-           prefixed GROUP= (source=a target=b)
+           prefixed GROUP= (source=a target=b); --out DIR also writes the
+           reports and the plan (plan.json)
+  drift    compare a plan (plan.json) with the hosts' current facts: what
+           changed (microcode, features, a replaced CPU, hosts not in the
+           plan) and whether the plan still holds; exit 0 unchanged, 3
+           changed but the plan's model and flags still fit, 4 the plan no
+           longer holds; FILE as for common, HOST= names the host
   migrate-test
            live-migrate a small guest between two local QEMU processes over
            loopback, both with -cpu DEF,enforce (--cpu DEF, --target-cpu DEF,
@@ -62,6 +69,12 @@ func main1() int {
 // errUsage marks errors caused by the command line; they exit with 2.
 var errUsage = errors.New("usage")
 
+// exitCode is a result, not an error: the command printed its answer and
+// exits with this status (cpuflags drift).
+type exitCode int
+
+func (c exitCode) Error() string { return fmt.Sprintf("exit status %d", int(c)) }
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
@@ -73,6 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdFacts(ctx, args[1:], stdout, stderr)
 	case "common":
 		err = cmdCommon(ctx, args[1:], stdout, stderr)
+	case "drift":
+		err = cmdDrift(ctx, args[1:], stdout, stderr)
 	case "migrate-test":
 		err = cmdMigrateTest(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
@@ -84,6 +99,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if err != nil {
+		var code exitCode
+		if errors.As(err, &code) {
+			return int(code)
+		}
 		fmt.Fprintf(stderr, "cpuflags %s: %v\n", args[0], err)
 		if errors.Is(err, errUsage) {
 			return 2

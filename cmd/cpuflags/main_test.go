@@ -4,6 +4,8 @@ import (
 	"flag"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -28,7 +30,33 @@ func TestScripts(t *testing.T) {
 			env.Setenv("CPUTESTDATA", ref+"/libvirt/cputestdata")
 			return nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"replace": cmdReplace,
+		},
 	})
+}
+
+// cmdReplace is the script command "replace FILE OLD NEW": it replaces every
+// OLD in FILE by NEW (Go-quoted strings allowed), failing when FILE has no
+// OLD, so a script cannot silently test an unchanged capture.
+func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: replace FILE OLD NEW")
+	}
+	unq := func(s string) string {
+		if u, err := strconv.Unquote(s); err == nil {
+			return u
+		}
+		return s
+	}
+	path := ts.MkAbs(args[0])
+	data, err := os.ReadFile(path)
+	ts.Check(err)
+	old, repl := unq(args[1]), unq(args[2])
+	if !strings.Contains(string(data), old) {
+		ts.Fatalf("%s has no %q", args[0], old)
+	}
+	ts.Check(os.WriteFile(path, []byte(strings.ReplaceAll(string(data), old, repl)), 0o644))
 }
 
 func TestHostName(t *testing.T) {

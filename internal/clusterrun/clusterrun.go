@@ -4,13 +4,17 @@ package clusterrun
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/kvm-migration/cpuflags/internal/artifacts"
 	"github.com/kvm-migration/cpuflags/internal/baseline"
 	"github.com/kvm-migration/cpuflags/internal/hostfacts"
+	"github.com/kvm-migration/cpuflags/internal/plan"
 	"github.com/kvm-migration/cpuflags/internal/report"
 )
 
@@ -31,6 +35,9 @@ type Input struct {
 	// Missing maps the cluster's hosts whose facts could not be had (the
 	// operator chose to go on without them) to why; every output names them.
 	Missing map[string]string
+	// NovaRelease is the target Nova release for the plan's nova.conf form
+	// ("" assumes plan.DefaultNovaRelease).
+	NovaRelease string
 }
 
 // Compute builds the accumulator and computes the result.
@@ -127,9 +134,45 @@ func HostFromFacts(name, group string, f *hostfacts.Facts) baseline.Host {
 	return h
 }
 
+// PlanSource is one host as the plan package reads it: its facts and the
+// guest view the baseline judges it by.
+func PlanSource(name, group string, f *hostfacts.Facts) plan.Source {
+	s := plan.Source{Name: name, Group: group, Facts: f}
+	if f != nil {
+		s.Guest = HostFromFacts(name, group, f)
+	}
+	return s
+}
+
+// Plan builds the plan of a result computed from in (see internal/plan).
+func Plan(in Input, r *baseline.Result, now time.Time) (*plan.Plan, error) {
+	srcs := make([]plan.Source, len(in.Hosts))
+	for i, h := range in.Hosts {
+		srcs[i] = PlanSource(h.Name, h.Group, h.Facts)
+	}
+	req := plan.Request{Model: strings.TrimSpace(in.Model), Groups: in.Groups, NovaRelease: in.NovaRelease, Instance: in.Instance != nil}
+	return plan.Build(r, srcs, plan.Options{Request: req, Now: now})
+}
+
+// KeepWrittenPlan returns the plan already written in dir when it records
+// the same decision as p (only its creation time differs), else p: a
+// second baseline run over unchanged hosts then changes no file.
+func KeepWrittenPlan(dir string, p *plan.Plan) *plan.Plan {
+	data, err := os.ReadFile(filepath.Join(dir, plan.FileName))
+	if err != nil {
+		return p
+	}
+	old, err := plan.Decode(data)
+	if err != nil || !plan.SameDecision(old, p) {
+		return p
+	}
+	return old
+}
+
 // Files renders every artifact of a result: the manual procedure's flag
-// lists (computed exactly) and report.json, report.md and report.html.
-func Files(r *baseline.Result) ([]artifacts.File, error) {
+// lists (computed exactly), report.json, report.md and report.html, and
+// the plan (plan.json) when p is not nil.
+func Files(r *baseline.Result, p *plan.Plan) ([]artifacts.File, error) {
 	var files []artifacts.File
 	names := make([]string, 0, len(r.Artifacts.Files))
 	for name := range r.Artifacts.Files {
@@ -152,5 +195,12 @@ func Files(r *baseline.Result) ([]artifacts.File, error) {
 		artifacts.File{Name: "report.md", Content: report.Markdown(r)},
 		artifacts.File{Name: "report.html", Content: report.HTML(r)},
 	)
+	if p != nil {
+		data, err := p.Encode()
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, artifacts.File{Name: plan.FileName, Content: data})
+	}
 	return files, nil
 }

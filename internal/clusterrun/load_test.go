@@ -112,7 +112,7 @@ func TestReportsAtFleetScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := Files(r)
+	files, err := Files(r, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,9 +26,18 @@ description:
     controls), each exclusion with its reason.
   - Mixed AMD and Intel clusters get a model that works on both vendors, or a clear statement that
     none does, with the vendor-specific caveats.
-  - Writes the manual procedure's files (computed exactly), C(report.json), C(report.md) and a
-    self-contained C(report.html) with a host by feature matrix when O(output_dir) is given. Only files
-    whose content changes are written, so a second run changes nothing.
+  - Writes the manual procedure's files (computed exactly), C(report.json), C(report.md), a
+    self-contained C(report.html) with a host by feature matrix, and the plan C(plan.json) when
+    O(output_dir) is given. Only files whose content changes are written, so a second run changes
+    nothing (a plan that records the same decision keeps its file, creation time and digest).
+  - The plan (docs/PLAN.md, schema docs/plan.schema.json) is what the rollout applies. It holds the
+    model, the flags in the form the target Nova release accepts (O(nova_release)), the blockers, the
+    warnings, and each host with a fingerprint of its CPU, microcode and guest view.
+  - Given O(plan), the module computes nothing new. With O(plan_check=verify) it checks the plan
+    against the hosts' current O(facts) and fails, naming each host and reason, when the plan has no
+    model or has blockers, when a host is not in the plan, or when a host's fingerprint no longer
+    matches. With O(plan_check=drift) it reports what changed since the plan and whether its model
+    and flags still fit, and does not fail.
   - "Runs on the controller; use C(delegate_to: localhost) and C(run_once: true)."
 author:
   - cpu_flags maintainers (@kvm-migration)
@@ -75,8 +84,34 @@ options:
         comment atop C(nova_conf) and C(nova.conf.snippet). A host in O(facts) with empty facts and not
         named here fails the module.
     type: dict
+  nova_release:
+    description:
+      - Target Nova release for the plan's nova.conf form, as a series name (V(zed), V(2023.1)) or the
+        Nova version (V(26.2.0)). Before Train C(cpu_model) is written instead of C(cpu_models);
+        C(+)/C(-) flag prefixes are used only from Wallaby. Empty assumes 2023.1 or later and says so in
+        the plan.
+    type: str
+    default: ""
+  plan:
+    description:
+      - A reviewed plan to check instead of computing a baseline. Either the absolute path of a
+        C(plan.json) on the controller (a relative path is taken from the directory ansible-playbook
+        runs in), or the plan document itself (the RV(plan) of an earlier run, or an AWX artifact).
+      - A plan whose digest does not match its content (edited after it was written), of an unknown
+        kind, or of a newer schema version is refused.
+    type: raw
+  plan_check:
+    description:
+      - What to do with O(plan). V(verify) fails unless the plan may be rolled out to every host of
+        O(facts). V(drift) reports the changes since the plan and never fails because of them.
+    type: str
+    choices: [verify, drift]
+    default: verify
 notes:
-  - Supports check mode (reports which files would change) but not diff mode.
+  - Supports check mode (reports which files would change) but not diff mode. The baseline role runs it
+    with C(check_mode=false) so that check mode writes the plan, a controller-side file.
+  - O(plan) is mutually exclusive with O(model), O(instance), O(output_dir), O(nova_release) and
+    O(missing_hosts).
 attributes:
   check_mode:
     support: full
@@ -102,6 +137,22 @@ EXAMPLES = r"""
     hosts: "{{ groups['source'] + groups['target'] }}"
   delegate_to: localhost
   run_once: true
+
+- name: Refuse a reviewed plan that no longer fits the hosts, before touching any
+  kvm_migration.cpu_flags.cpu_flags_common:
+    plan: /var/tmp/cpu_flags_report/plan.json
+    facts: "{{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars, ['ansible_facts', 'cpu_flags']))) }}"
+  delegate_to: localhost
+  run_once: true
+
+- name: Report what changed since the plan
+  kvm_migration.cpu_flags.cpu_flags_common:
+    plan: /var/tmp/cpu_flags_report/plan.json
+    plan_check: drift
+    facts: "{{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars, ['ansible_facts', 'cpu_flags']))) }}"
+  delegate_to: localhost
+  run_once: true
+  register: drift
 """
 
 RETURN = r"""
@@ -176,4 +227,60 @@ report:
   description: Path of report.html.
   returned: when output_dir is given
   type: str
+plan:
+  description:
+    - The plan (docs/PLAN.md), with the keys kind, schema_version, created, product, request, model,
+      model_source, flags, disabled_flags, nova (release, cpu_mode, model_option, cpu_models,
+      cpu_model_extra_flags, snippet), blockers, warnings, hosts (fingerprint, cpu, view, features)
+      and digest.
+  returned: success
+  type: dict
+plan_digest:
+  description: The plan's digest, C(sha256:) and 64 hex digits.
+  returned: always
+  type: str
+  sample: sha256:51929f88aaf9e4a4cfd87602210787f597b99830272ee6398395dbe00d95c64c
+plan_file:
+  description: Path of plan.json.
+  returned: when output_dir is given
+  type: str
+written:
+  description: Whether the files were written (false in check mode, where only RV(changed_files) is predicted).
+  returned: when output_dir is given
+  type: bool
+verdict:
+  description: The plan check, with every refusal (host and reason).
+  returned: when plan is given and plan_check is verify
+  type: dict
+  contains:
+    ok:
+      description: Whether the plan may be rolled out to every host of O(facts).
+      type: bool
+    refusals:
+      description: Each reason, with the host it concerns (none for plan-wide reasons).
+      type: list
+      elements: dict
+    hosts:
+      description: The hosts checked.
+      type: list
+      elements: str
+drift:
+  description: What changed since the plan, per host, and whether the plan still holds.
+  returned: when plan is given and plan_check is drift
+  type: dict
+  contains:
+    unchanged:
+      description: No host given changed and none is outside the plan.
+      type: bool
+    holds:
+      description: The plan's model and flags fit every host given (and the plan has a model and no blockers).
+      type: bool
+    hosts:
+      description: Per host, status (unchanged, changed, new, missing), cause, changes, fits and lacking.
+      type: list
+      elements: dict
+    summary:
+      description: The report in sentences.
+      type: list
+      elements: str
 """

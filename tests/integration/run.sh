@@ -120,6 +120,13 @@ check dead-host-allowed-snippet grep -qx '# computed without dead-01, lost-01: n
 check dead-host-allowed-report bash -c "grep -q 'computed WITHOUT 2 host(s) of the cluster: dead-01' '$OUT/report-allowed/report.md' && \
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert sorted(r[\"missing_hosts\"])==[\"dead-01\",\"lost-01\"], r.get(\"missing_hosts\"); assert sorted(h[\"name\"] for h in r[\"hosts\"])==[\"bdw-01\",\"clx-01\",\"rome-01\"]' '$OUT/report-allowed/report.json'"
 
+# --- the plan the baseline wrote: valid against its JSON Schema, and checked
+# against the hosts' facts gathered again (relative path on purpose)
+check plan-schema "$PY/python" -c "import json, jsonschema; s = json.load(open('docs/plan.schema.json')); \
+jsonschema.Draft202012Validator.check_schema(s); \
+jsonschema.Draft202012Validator(s, format_checker=jsonschema.FormatChecker()).validate(json.load(open('$OUT/report/plan.json')))"
+check plan-verify "$PY/ansible-playbook" -i "$INV" tests/integration/test_plan.yml -e plan_path="${OUT#"$ROOT"/}/report/plan.json"
+
 # --- Debian 12's ansible-core 2.14
 if [ -x /usr/bin/ansible-playbook ]; then
   check facts-core214 /usr/bin/ansible-playbook -i "$INV" tests/integration/test_facts.yml "${ALL[@]}"
