@@ -77,6 +77,10 @@ if [ -x tests/twohosts/nova.sh ]; then
 fi
 
 step "rig down"
+# keep the services' logs (nova, glance, placement, rabbit, libvirt) with the run's
+for d in "$RIG/nova/log" "$RIG/hv1/log" "$RIG/hv2/log"; do
+	[ -d "$d" ] && { mkdir -p "$OUT/logs/$(basename "$(dirname "$d")")"; cp -a "$d/." "$OUT/logs/$(basename "$(dirname "$d")")/"; }
+done
 $RIGSH down >>"$OUT/rig.log" 2>&1
 trap - EXIT
 [ -f "$RIG/times" ] && { echo "times (s):"; sed 's/^/  /' "$RIG/times"; }
