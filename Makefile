@@ -26,7 +26,7 @@ MODULE_BINS  := $(foreach m,$(HV_MODULES),plugins/bin/$(m)_linux_amd64) \
 # The go-plugin host (gRPC inside, ~12 MB) is not a module: the role copies it
 # to a hypervisor once, only when an external prober is configured.
 HELPER_BINS  := plugins/bin/cpuflags-prober-host_linux_amd64
-GO_SOURCES   := $(shell find cmd internal -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+GO_SOURCES   := $(shell find cmd internal sdk -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 # Every platform a binary ships for (the module binaries above, bin/cpuflags
 # on the controller): `go build ./...` must pass on each.
 GO_PLATFORMS := linux/amd64 linux/arm64 darwin/arm64
@@ -99,13 +99,16 @@ test-migration: build ## real QEMU live migrations over loopback, with the compu
 
 test-go: lint-go cross-build
 	$(GO) test -race -short -count=1 ./...
+	cd examples/prober && $(GO) test -race -count=1 ./...
 	@# -short skips most of the 11,480 sample pairs and triples under -race; run them all without it.
 	$(GO) test -count=1 ./internal/baseline
 
 lint-go: $(STATICCHECK) ## gofmt, go vet and staticcheck on every package
-	@test -z "$$(gofmt -l cmd internal examples)" || { echo "gofmt needed:"; gofmt -l cmd internal examples; exit 1; }
+	@test -z "$$(gofmt -l cmd internal sdk examples)" || { echo "gofmt needed:"; gofmt -l cmd internal sdk examples; exit 1; }
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
+	@# The example prober is a Go module of its own (against the public SDK in sdk/).
+	cd examples/prober && $(GO) vet ./... && $(STATICCHECK) ./...
 
 $(STATICCHECK):
 	GOBIN=$(dir $@) GOFLAGS= $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

@@ -15,7 +15,7 @@ while IFS=: read -r file name; do
   else
     failed=$((failed+1)); failures+=("$pkg $name")
   fi
-done < <(grep -rHo --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*' cmd internal | sed 's/:func /:/' | sort)
+done < <(grep -rHo --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*' cmd internal sdk | sed 's/:func /:/' | sort)
 [ ${#failures[@]} -eq 0 ] || printf 'FAIL %s\n' "${failures[@]}"
 echo "fuzz: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

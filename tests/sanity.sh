@@ -10,7 +10,7 @@ ROOT=$PWD
 work=$(mktemp -d /tmp/cpuflags-sanity.XXXXXX); trap 'rm -rf "$work"' EXIT
 dest=$work/ansible_collections/kvm_migration/cpu_flags
 mkdir -p "$dest"
-git ls-files --cached --others --exclude-standard | grep -v -E '^(internal|cmd|tests|examples/prober)/|\.go$|^go\.(mod|sum)$' \
+git ls-files --cached --others --exclude-standard | grep -v -E '^(internal|cmd|sdk|tests|examples/prober)/|\.go$|^go\.(mod|sum)$' \
   | tar -cf - -T - | tar -xf - -C "$dest"
 mkdir -p "$HOME/.ansible/test/cache"
 for v in 24.2 25.0 25.1; do

@@ -2,9 +2,10 @@
 // cpuflags-plugin-NAME in a plugin directory) through
 // github.com/hashicorp/go-plugin and relays the nova_cpu_flag_probe
 // module's questions to it: one JSON request per line on stdin, one JSON
-// answer per line on stdout (package wire). It exists so that only this
-// program, copied to a hypervisor once when a plugin is configured, carries
-// go-plugin and gRPC, not the module that Ansible copies for every task.
+// answer per line on stdout (package internal/proberwire). It exists so that
+// only this program, copied to a hypervisor once when a plugin is
+// configured, carries go-plugin and gRPC, not the module that Ansible copies
+// for every task.
 //
 //	cpuflags-prober-host --plugin-dir DIR --plugin NAME
 package main
@@ -16,8 +17,8 @@ import (
 	"io"
 	"os"
 
-	"github.com/kvm-migration/cpuflags/internal/proberplugin"
-	"github.com/kvm-migration/cpuflags/internal/proberplugin/wire"
+	"github.com/kvm-migration/cpuflags/internal/proberwire"
+	"github.com/kvm-migration/cpuflags/sdk/proberplugin"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
@@ -40,20 +41,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer c.Kill()
-	codec := wire.NewCodec(stdin, stdout)
+	codec := proberwire.NewCodec(stdin, stdout)
 	for {
-		var req wire.Request
+		var req proberwire.Request
 		err := codec.Read(&req)
 		if errors.Is(err, io.EOF) {
 			return 0
 		}
-		var resp wire.Response
+		var resp proberwire.Response
 		switch {
 		case err != nil:
 			resp.Error = err.Error()
 		case req.Validate() != nil:
 			resp.Error = req.Validate().Error()
-		case req.Op == wire.OpInfo:
+		case req.Op == proberwire.OpInfo:
 			i, err := c.Prober.Info()
 			if err != nil {
 				resp.Error = err.Error()

@@ -26,7 +26,7 @@ import (
 	"github.com/kvm-migration/cpuflags/internal/novaconf"
 	"github.com/kvm-migration/cpuflags/internal/novaservice"
 	"github.com/kvm-migration/cpuflags/internal/probe"
-	"github.com/kvm-migration/cpuflags/internal/proberplugin/wire"
+	"github.com/kvm-migration/cpuflags/sdk/prober"
 )
 
 // The module's modes: the rollout role probes, its handler verifies
@@ -53,7 +53,7 @@ var spec = ansiblemod.Spec{
 		"nova_conf":          {Type: ansiblemod.TypePath, Default: novaconf.DefaultPath},
 		"extra_config_files": {Type: ansiblemod.TypeList, Elements: ansiblemod.TypePath, Default: []any{novaconf.DefaultExtraConfigFile}},
 		"service":            {Type: ansiblemod.TypeDict, Default: map[string]any{}},
-		"nova_check":         {Default: "auto", Choices: []string{"auto", wire.CheckCompareHypervisorCPU, wire.CheckCompareCPU, wire.CheckNone}},
+		"nova_check":         {Default: "auto", Choices: []string{"auto", prober.CheckCompareHypervisorCPU, prober.CheckCompareCPU, prober.CheckNone}},
 		"libvirt_uri":        {},
 		"plugin_dir":         {Type: ansiblemod.TypePath},
 		"plugin_host":        {Type: ansiblemod.TypePath},

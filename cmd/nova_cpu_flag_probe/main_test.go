@@ -31,14 +31,16 @@ func buildPlugins(t *testing.T) string {
 			return
 		}
 		pluginDir = dir
-		for out, pkg := range map[string]string{
-			"cpuflags-prober-host":       "../cpuflags-prober-host",
-			"cpuflags-plugin-sitepolicy": "../../examples/prober",
+		// The example prober is a Go module of its own: built in its directory.
+		for out, src := range map[string]struct{ dir, pkg string }{
+			"cpuflags-prober-host":       {".", "../cpuflags-prober-host"},
+			"cpuflags-plugin-sitepolicy": {"../../examples/prober", "."},
 		} {
-			cmd := exec.Command("go", "build", "-o", filepath.Join(dir, out), pkg)
+			cmd := exec.Command("go", "build", "-o", filepath.Join(dir, out), src.pkg)
+			cmd.Dir = src.dir
 			if b, err := cmd.CombinedOutput(); err != nil {
 				pluginErr = err
-				t.Logf("go build %s: %s", pkg, b)
+				t.Logf("go build %s in %s: %s", src.pkg, src.dir, b)
 				return
 			}
 		}

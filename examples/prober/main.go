@@ -3,8 +3,15 @@
 // the comparison the installed Nova runs (virsh cpu-compare or
 // hypervisor-cpu-compare, as the trial says).
 //
-// Install it as <plugin_dir>/cpuflags-plugin-sitepolicy and use
-// strategy: plugin:sitepolicy. plugin_options:
+// It is a Go module of its own, as a site's prober would be: it imports only
+// the collection's public prober SDK (sdk/prober for the interface,
+// sdk/proberplugin to serve it). Build it with
+//
+//	go build -o cpuflags-plugin-sitepolicy .
+//
+// install it as <plugin_dir>/cpuflags-plugin-sitepolicy (root-owned, not
+// group or world writable) and use strategy: plugin:sitepolicy.
+// plugin_options:
 //
 //	deny_list: /etc/cpuflags/deny.txt   # one flag per line, "# why" comments after it
 //	libvirt:   "true"                   # "false" to apply the deny list only
@@ -12,21 +19,21 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
-	"github.com/kvm-migration/cpuflags/internal/libvirt"
-	"github.com/kvm-migration/cpuflags/internal/proberplugin"
-	"github.com/kvm-migration/cpuflags/internal/proberplugin/wire"
+	"github.com/kvm-migration/cpuflags/sdk/prober"
+	"github.com/kvm-migration/cpuflags/sdk/proberplugin"
 )
 
 type sitePolicy struct{}
 
-func (sitePolicy) Info() (wire.Info, error) {
-	return wire.Info{Name: "sitepolicy", Description: "site deny-list, then libvirt's own comparison"}, nil
+// The compiler checks that sitePolicy is a prober.
+var _ prober.Prober = sitePolicy{}
+
+func (sitePolicy) Info() (prober.Info, error) {
+	return prober.Info{Name: "sitepolicy", Description: "site deny-list, then libvirt's own comparison"}, nil
 }
 
 // denyList reads "flag  # reason" lines.
@@ -48,37 +55,27 @@ func denyList(path string) (map[string]string, error) {
 			out[flag] = strings.TrimSpace(why)
 		}
 	}
-	return out, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("deny list %s: %w", path, err)
+	}
+	return out, nil
 }
 
-func (sitePolicy) Check(t wire.Trial) (wire.Outcome, error) {
+func (sitePolicy) Check(t prober.Trial) (prober.Outcome, error) {
 	deny, err := denyList(t.Options["deny_list"])
 	if err != nil {
-		return wire.Outcome{}, err
+		return prober.Outcome{}, err
 	}
 	for _, f := range t.Flags {
 		bare := strings.TrimLeft(strings.ToLower(f), "+-")
 		if why, ok := deny[bare]; ok && !strings.HasPrefix(f, "-") {
-			return wire.Outcome{Reason: fmt.Sprintf("site policy %s denies %s: %s", t.Options["deny_list"], bare, why)}, nil
+			return prober.Outcome{Reason: fmt.Sprintf("site policy %s denies %s: %s", t.Options["deny_list"], bare, why)}, nil
 		}
 	}
-	if t.Options["libvirt"] == "false" || t.Check == wire.CheckNone {
-		return wire.Outcome{Accepted: true, Reason: "allowed by the site policy"}, nil
+	if t.Options["libvirt"] == "false" || t.Check == prober.CheckNone {
+		return prober.Outcome{Accepted: true, Reason: "allowed by the site policy"}, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	c := libvirt.Client{R: libvirt.Virsh{URI: t.LibvirtURI}}
-	xml := libvirt.CustomCPUXML(t.Model, t.Flags)
-	var v libvirt.Verdict
-	if t.Check == wire.CheckCompareHypervisorCPU {
-		v, err = c.CompareHypervisorCPU(ctx, xml, "")
-	} else {
-		v, err = c.CompareCPU(ctx, xml)
-	}
-	if err != nil {
-		return wire.Outcome{}, err
-	}
-	return wire.Outcome{Accepted: v.Compatible, Reason: v.Message}, nil
+	return askLibvirt(t)
 }
 
 func main() { proberplugin.Serve(sitePolicy{}) }

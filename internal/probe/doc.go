@@ -2,7 +2,8 @@
 // a base CPU model, and says for each rejected flag why, in Nova's or
 // libvirt's own words.
 //
-// A Prober answers one Trial (a base model plus a set of flags): the
+// A Prober answers one Trial (a base model plus a set of flags; the type is
+// the prober SDK's, package sdk/prober, which external probers build on): the
 // LibvirtProber asks libvirt the question nova-compute asks at start-up
 // (compareCPU up to Zed, compareHypervisorCPU from 2023.1) without touching
 // anything; the NovaProber writes the trial into nova.conf, restarts

@@ -11,7 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kvm-migration/cpuflags/internal/proberplugin/wire"
+	"github.com/kvm-migration/cpuflags/internal/proberwire"
+	"github.com/kvm-migration/cpuflags/sdk/prober"
 )
 
 // ExecProber reaches an external prober through the plugin host program
@@ -21,7 +22,7 @@ type ExecProber struct {
 	name   string
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	codec  *wire.Codec
+	codec  *proberwire.Codec
 	stderr *limitedWriter
 	mu     sync.Mutex
 }
@@ -47,8 +48,8 @@ func StartExecProber(ctx context.Context, hostPath, dir, name string) (*ExecProb
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start plugin host %s: %w", hostPath, err)
 	}
-	p := &ExecProber{cmd: cmd, stdin: stdin, codec: wire.NewCodec(stdout, stdin), stderr: stderr, name: name}
-	resp, err := p.call(ctx, wire.Request{Op: wire.OpInfo})
+	p := &ExecProber{cmd: cmd, stdin: stdin, codec: proberwire.NewCodec(stdout, stdin), stderr: stderr, name: name}
+	resp, err := p.call(ctx, proberwire.Request{Op: proberwire.OpInfo})
 	if err != nil {
 		p.Close()
 		return nil, err
@@ -65,27 +66,27 @@ func StartExecProber(ctx context.Context, hostPath, dir, name string) (*ExecProb
 func (p *ExecProber) Name() string { return "plugin " + p.name }
 
 // Check implements Prober.
-func (p *ExecProber) Check(ctx context.Context, t Trial) (Outcome, error) {
-	resp, err := p.call(ctx, wire.Request{Op: wire.OpCheck, Trial: &t})
+func (p *ExecProber) Check(ctx context.Context, t prober.Trial) (prober.Outcome, error) {
+	resp, err := p.call(ctx, proberwire.Request{Op: proberwire.OpCheck, Trial: &t})
 	if err != nil {
-		return Outcome{}, err
+		return prober.Outcome{}, err
 	}
 	if resp.Outcome == nil {
-		return Outcome{}, fmt.Errorf("plugin %s: no outcome in the host's answer", p.name)
+		return prober.Outcome{}, fmt.Errorf("plugin %s: no outcome in the host's answer", p.name)
 	}
 	return *resp.Outcome, nil
 }
 
-func (p *ExecProber) call(ctx context.Context, req wire.Request) (wire.Response, error) {
+func (p *ExecProber) call(ctx context.Context, req proberwire.Request) (proberwire.Response, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	type res struct {
-		r   wire.Response
+		r   proberwire.Response
 		err error
 	}
 	ch := make(chan res, 1)
 	go func() {
-		var r wire.Response
+		var r proberwire.Response
 		err := p.codec.Write(req)
 		if err == nil {
 			err = p.codec.Read(&r)
@@ -95,16 +96,16 @@ func (p *ExecProber) call(ctx context.Context, req wire.Request) (wire.Response,
 	select {
 	case <-ctx.Done():
 		p.kill()
-		return wire.Response{}, fmt.Errorf("plugin %s: %w", p.name, ctx.Err())
+		return proberwire.Response{}, fmt.Errorf("plugin %s: %w", p.name, ctx.Err())
 	case x := <-ch:
 		if x.err != nil {
 			if errors.Is(x.err, io.EOF) {
 				x.err = errors.New("the plugin host exited")
 			}
-			return wire.Response{}, fmt.Errorf("plugin %s: %w; host stderr: %s", p.name, x.err, strings.TrimSpace(p.stderr.String()))
+			return proberwire.Response{}, fmt.Errorf("plugin %s: %w; host stderr: %s", p.name, x.err, strings.TrimSpace(p.stderr.String()))
 		}
 		if x.r.Error != "" {
-			return wire.Response{}, fmt.Errorf("plugin %s: %s", p.name, x.r.Error)
+			return proberwire.Response{}, fmt.Errorf("plugin %s: %s", p.name, x.r.Error)
 		}
 		return x.r, nil
 	}

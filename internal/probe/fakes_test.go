@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/kvm-migration/cpuflags/sdk/prober"
 )
 
 // fakeProber refuses any trial holding a flag in bad (a stand-in for
@@ -27,10 +29,10 @@ func newFake(name string, bad ...string) *fakeProber {
 }
 
 func (f *fakeProber) Name() string { return f.name }
-func (f *fakeProber) Check(_ context.Context, t Trial) (Outcome, error) {
+func (f *fakeProber) Check(_ context.Context, t prober.Trial) (prober.Outcome, error) {
 	f.trials = append(f.trials, slices.Clone(t.Flags))
 	if f.err != nil {
-		return Outcome{}, f.err
+		return prober.Outcome{}, f.err
 	}
 	var refused []string
 	for _, fl := range t.Flags {
@@ -44,7 +46,7 @@ func (f *fakeProber) Check(_ context.Context, t Trial) (Outcome, error) {
 		}
 	}
 	if len(refused) > 0 {
-		return Outcome{Reason: fmt.Sprintf("fake refuses %s", strings.Join(refused, ","))}, nil
+		return prober.Outcome{Reason: fmt.Sprintf("fake refuses %s", strings.Join(refused, ","))}, nil
 	}
-	return Outcome{Accepted: true}, nil
+	return prober.Outcome{Accepted: true}, nil
 }

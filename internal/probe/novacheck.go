@@ -12,12 +12,12 @@ import (
 
 	"github.com/kvm-migration/cpuflags/internal/novaconf"
 	"github.com/kvm-migration/cpuflags/internal/novaservice"
-	"github.com/kvm-migration/cpuflags/internal/proberplugin/wire"
+	"github.com/kvm-migration/cpuflags/sdk/prober"
 )
 
 // NovaCheck is the start-up comparison the installed Nova runs, and how we know.
 type NovaCheck struct {
-	// Check is one of the wire.Check constants.
+	// Check is one of the prober.Check constants (package sdk/prober).
 	Check string `json:"check"`
 	// NovaVersion is the detected Nova version ("" when not detected).
 	NovaVersion string `json:"nova_version,omitempty"`
@@ -48,12 +48,12 @@ func CheckForVersion(v string) (string, error) {
 		return "", fmt.Errorf("nova version %q: no numeric major version", v)
 	}
 	if n >= 27 && n < 2000 {
-		return wire.CheckCompareHypervisorCPU, nil
+		return prober.CheckCompareHypervisorCPU, nil
 	}
 	if n >= 2023 { // calendar-style release name given by the operator
-		return wire.CheckCompareHypervisorCPU, nil
+		return prober.CheckCompareHypervisorCPU, nil
 	}
-	return wire.CheckCompareCPU, nil
+	return prober.CheckCompareCPU, nil
 }
 
 // DetectNovaVersion finds the installed Nova version: Python package
@@ -138,10 +138,10 @@ func ResolveNovaCheck(ctx context.Context, want string, conf ConfValues, svc nov
 		return NovaCheck{Check: want, Source: "nova_check parameter"}, nil
 	}
 	if conf.SkipCompareAtStartup {
-		return NovaCheck{Check: wire.CheckNone, Source: "[workarounds] skip_cpu_compare_at_startup is true"}, nil
+		return NovaCheck{Check: prober.CheckNone, Source: "[workarounds] skip_cpu_compare_at_startup is true"}, nil
 	}
 	if conf.VirtType != "kvm" {
-		return NovaCheck{Check: wire.CheckNone, Source: fmt.Sprintf("[libvirt] virt_type is %q: Nova checks CPUs only for kvm", conf.VirtType)}, nil
+		return NovaCheck{Check: prober.CheckNone, Source: fmt.Sprintf("[libvirt] virt_type is %q: Nova checks CPUs only for kvm", conf.VirtType)}, nil
 	}
 	v, src, err := DetectNovaVersion(ctx, svc, runner)
 	if err != nil {

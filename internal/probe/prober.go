@@ -8,15 +8,8 @@ import (
 	"time"
 
 	"github.com/kvm-migration/cpuflags/internal/featnames"
-	"github.com/kvm-migration/cpuflags/internal/proberplugin/wire"
+	"github.com/kvm-migration/cpuflags/sdk/prober"
 )
-
-// Trial is one question for a Prober: base model plus flags (libvirt names,
-// optional +/- prefix).
-type Trial = wire.Trial
-
-// Outcome is a Prober's answer.
-type Outcome = wire.Outcome
 
 // Prober answers trials. Implementations: LibvirtProber, NovaProber,
 // ExecProber (external plugin), and fakes in tests.
@@ -25,7 +18,7 @@ type Prober interface {
 	Name() string
 	// Check answers one trial. An error means no answer (libvirt unreachable,
 	// nova-compute unstable), never a refusal.
-	Check(ctx context.Context, t Trial) (Outcome, error)
+	Check(ctx context.Context, t prober.Trial) (prober.Outcome, error)
 }
 
 // Step is one trial in the per-step log.
@@ -57,12 +50,12 @@ type Recorder struct {
 }
 
 // Ask runs one trial on p and records it.
-func (r *Recorder) Ask(ctx context.Context, p Prober, flags []string) (Outcome, error) {
-	t := Trial{Model: r.Model, Flags: slices.Clone(flags), Check: r.Check, LibvirtURI: r.LibvirtURI, Options: r.Options}
+func (r *Recorder) Ask(ctx context.Context, p Prober, flags []string) (prober.Outcome, error) {
+	t := prober.Trial{Model: r.Model, Flags: slices.Clone(flags), Check: r.Check, LibvirtURI: r.LibvirtURI, Options: r.Options}
 	start := time.Now()
 	out, err := p.Check(ctx, t)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("%s on %s + [%s]: %w", p.Name(), r.Model, strings.Join(flags, ", "), err)
+		return prober.Outcome{}, fmt.Errorf("%s on %s + [%s]: %w", p.Name(), r.Model, strings.Join(flags, ", "), err)
 	}
 	s := Step{Prober: p.Name(), Flags: t.Flags, Accepted: out.Accepted, Reason: out.Reason, Seconds: time.Since(start).Seconds()}
 	r.Steps = append(r.Steps, s)

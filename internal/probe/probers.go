@@ -11,7 +11,7 @@ import (
 	"github.com/kvm-migration/cpuflags/internal/libvirt"
 	"github.com/kvm-migration/cpuflags/internal/novaconf"
 	"github.com/kvm-migration/cpuflags/internal/novaservice"
-	"github.com/kvm-migration/cpuflags/internal/proberplugin/wire"
+	"github.com/kvm-migration/cpuflags/sdk/prober"
 )
 
 // LibvirtProber asks libvirt the question nova-compute asks at start-up,
@@ -19,7 +19,7 @@ import (
 type LibvirtProber struct {
 	// Client reaches libvirt (usually libvirt.Client{R: libvirt.Virsh{URI: ...}}).
 	Client libvirt.Client
-	// Compare is wire.CheckCompareCPU, wire.CheckCompareHypervisorCPU or wire.CheckNone.
+	// Compare is prober.CheckCompareCPU, prober.CheckCompareHypervisorCPU or prober.CheckNone.
 	Compare string
 }
 
@@ -27,24 +27,24 @@ type LibvirtProber struct {
 func (l *LibvirtProber) Name() string { return "libvirt " + l.Compare }
 
 // Check implements Prober.
-func (l *LibvirtProber) Check(ctx context.Context, t Trial) (Outcome, error) {
+func (l *LibvirtProber) Check(ctx context.Context, t prober.Trial) (prober.Outcome, error) {
 	xml := libvirt.CustomCPUXML(t.Model, t.Flags)
 	var v libvirt.Verdict
 	var err error
 	switch l.Compare {
-	case wire.CheckCompareCPU:
+	case prober.CheckCompareCPU:
 		v, err = l.Client.CompareCPU(ctx, xml)
-	case wire.CheckCompareHypervisorCPU:
+	case prober.CheckCompareHypervisorCPU:
 		v, err = l.Client.CompareHypervisorCPU(ctx, xml, "")
-	case wire.CheckNone:
-		return Outcome{Accepted: true, Reason: "nova-compute runs no start-up CPU check here (virt_type is not kvm or skip_cpu_compare_at_startup is set)"}, nil
+	case prober.CheckNone:
+		return prober.Outcome{Accepted: true, Reason: "nova-compute runs no start-up CPU check here (virt_type is not kvm or skip_cpu_compare_at_startup is set)"}, nil
 	default:
-		return Outcome{}, fmt.Errorf("libvirt prober: unknown check %q (use %s or %s)", l.Compare, wire.CheckCompareCPU, wire.CheckCompareHypervisorCPU)
+		return prober.Outcome{}, fmt.Errorf("libvirt prober: unknown check %q (use %s or %s)", l.Compare, prober.CheckCompareCPU, prober.CheckCompareHypervisorCPU)
 	}
 	if err != nil {
-		return Outcome{}, err
+		return prober.Outcome{}, err
 	}
-	return Outcome{Accepted: v.Compatible, Reason: v.Message}, nil
+	return prober.Outcome{Accepted: v.Compatible, Reason: v.Message}, nil
 }
 
 // ErrUnstable is wrapped when nova-compute stops without its CPU check
@@ -104,36 +104,36 @@ func RenderCPU(orig []byte, model string, flags []string, modelsKey string) ([]b
 
 // Check implements Prober. A stop without InvalidCPUInfo is not a refusal:
 // the restart is tried once more, and a second such stop is ErrUnstable.
-func (n *NovaProber) Check(ctx context.Context, t Trial) (Outcome, error) {
+func (n *NovaProber) Check(ctx context.Context, t prober.Trial) (prober.Outcome, error) {
 	content, err := RenderCPU(n.Original, t.Model, t.Flags, n.ModelsKey)
 	if err != nil {
-		return Outcome{}, err
+		return prober.Outcome{}, err
 	}
 	if _, err := novaconf.WriteAtomic(n.ConfPath, content, false); err != nil {
-		return Outcome{}, err
+		return prober.Outcome{}, err
 	}
 	var seen []string
 	for attempt := 1; attempt <= 2; attempt++ {
 		v, err := n.RestartOn(ctx, content)
 		if err != nil {
-			return Outcome{}, err
+			return prober.Outcome{}, err
 		}
 		note := ""
 		if len(seen) > 0 {
 			note = " (restarted again after " + strings.Join(seen, "; ") + ")"
 		}
 		if v.Accepted {
-			return Outcome{Accepted: true, Reason: v.Reason + note}, nil
+			return prober.Outcome{Accepted: true, Reason: v.Reason + note}, nil
 		}
 		if i := strings.Index(v.Reason, novaservice.RefuseMarker); i >= 0 {
-			return Outcome{Reason: v.Reason[i:] + note}, nil
+			return prober.Outcome{Reason: v.Reason[i:] + note}, nil
 		}
 		seen = append(seen, fmt.Sprintf("attempt %d: %s", attempt, v.Reason))
 		if ctx.Err() != nil {
 			break
 		}
 	}
-	return Outcome{}, fmt.Errorf("%w: %s", ErrUnstable, strings.Join(seen, "; "))
+	return prober.Outcome{}, fmt.Errorf("%w: %s", ErrUnstable, strings.Join(seen, "; "))
 }
 
 // RestartOn restarts nova-compute (nova.conf must already hold content) and

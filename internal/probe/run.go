@@ -12,6 +12,7 @@ import (
 	"github.com/kvm-migration/cpuflags/internal/libvirt"
 	"github.com/kvm-migration/cpuflags/internal/novaconf"
 	"github.com/kvm-migration/cpuflags/internal/novaservice"
+	"github.com/kvm-migration/cpuflags/sdk/prober"
 )
 
 // Options configure Run.
@@ -381,9 +382,9 @@ type armingProber struct {
 	arm func() error
 }
 
-func (a *armingProber) Check(ctx context.Context, t Trial) (Outcome, error) {
+func (a *armingProber) Check(ctx context.Context, t prober.Trial) (prober.Outcome, error) {
 	if err := a.arm(); err != nil {
-		return Outcome{}, err
+		return prober.Outcome{}, err
 	}
 	return a.Prober.Check(ctx, t)
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/kvm-migration/cpuflags/internal/novaservice"
-	"github.com/kvm-migration/cpuflags/internal/proberplugin/wire"
+	"github.com/kvm-migration/cpuflags/sdk/prober"
 )
 
 // fakeController is a FAKE nova-compute: Restart logs the accept marker, or
@@ -62,7 +62,7 @@ func setup(t *testing.T, bad ...string) (string, *fakeController, Options) {
 	}
 	ctl := &fakeController{conf: conf, log: filepath.Join(dir, "nova-compute.log"), bad: bad}
 	o := Options{
-		Model: "Westmere", ConfPath: conf, Controller: ctl, Check: NovaCheck{Check: wire.CheckNone},
+		Model: "Westmere", ConfPath: conf, Controller: ctl, Check: NovaCheck{Check: prober.CheckNone},
 		Service: novaservice.Spec{Kind: novaservice.KindCommand, RestartCommand: []string{"true"}, StatusCommand: []string{"true"}, LogPath: ctl.log},
 		Wait:    novaservice.WaitOptions{Grace: 50 * time.Millisecond, Poll: 10 * time.Millisecond, ExitConfirm: 50 * time.Millisecond},
 		Timeout: 10 * time.Second, LockWait: time.Second,

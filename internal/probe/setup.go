@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/kvm-migration/cpuflags/internal/libvirt"
-	"github.com/kvm-migration/cpuflags/internal/proberplugin/wire"
+	"github.com/kvm-migration/cpuflags/sdk/prober"
 )
 
 // Setup is what the operator may leave to the host; Prepare resolves it.
@@ -86,7 +86,7 @@ func Prepare(ctx context.Context, o *Options, s Setup) (warnings []string, done 
 		}
 	}
 	o.ModelsKey = modelsKey(o.Check.NovaVersion)
-	if o.Check.Check == wire.CheckNone {
+	if o.Check.Check == prober.CheckNone {
 		warnings = append(warnings, fmt.Sprintf("nova-compute runs no start-up CPU check here (%s): every flag passes at start-up and is only checked when guests start", o.Check.Source))
 	}
 	if o.LibvirtURI == "" {

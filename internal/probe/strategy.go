@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+
+	"github.com/kvm-migration/cpuflags/sdk/prober"
 )
 
 // Strategy names accepted by Run (besides "plugin:NAME").
@@ -92,14 +94,14 @@ func Bisect(ctx context.Context, rec *Recorder, p Prober, flags []string) (*Deci
 
 // bisectFrom is Bisect on top of base; when known is non-nil, the trial
 // base+flags is already known to be refused with that outcome.
-func bisectFrom(ctx context.Context, rec *Recorder, p Prober, base, flags []string, known *Outcome) (*Decision, error) {
+func bisectFrom(ctx context.Context, rec *Recorder, p Prober, base, flags []string, known *prober.Outcome) (*Decision, error) {
 	d := newDecision()
 	ok, err := bisect(ctx, rec, p, base, flags, known, d)
 	d.Accepted = ok
 	return d.ordered(flags), err
 }
 
-func bisect(ctx context.Context, rec *Recorder, p Prober, base, set []string, known *Outcome, d *Decision) ([]string, error) {
+func bisect(ctx context.Context, rec *Recorder, p Prober, base, set []string, known *prober.Outcome, d *Decision) ([]string, error) {
 	if len(set) == 0 {
 		return nil, nil
 	}
@@ -124,7 +126,7 @@ func bisect(ctx context.Context, rec *Recorder, p Prober, base, set []string, kn
 	if err != nil {
 		return okLeft, err
 	}
-	var rightKnown *Outcome
+	var rightKnown *prober.Outcome
 	if len(okLeft) == len(left) {
 		// base+left+right was refused and base+left is accepted: right holds a refused flag.
 		rightKnown = refused

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/kvm-migration/cpuflags/sdk/prober"
 )
 
 type strategyFunc func(ctx context.Context, rec *Recorder, p Prober, flags []string) (*Decision, error)
@@ -140,9 +142,9 @@ func TestAuto(t *testing.T) {
 type refuseAll struct{ trials int }
 
 func (r *refuseAll) Name() string { return "nova" }
-func (r *refuseAll) Check(context.Context, Trial) (Outcome, error) {
+func (r *refuseAll) Check(context.Context, prober.Trial) (prober.Outcome, error) {
 	r.trials++
-	return Outcome{Reason: "InvalidCPUInfo: the model itself"}, nil
+	return prober.Outcome{Reason: "InvalidCPUInfo: the model itself"}, nil
 }
 
 func TestAutoConfirmedAndRefusedModel(t *testing.T) {

@@ -171,6 +171,8 @@ notes:
   - C(changed) reports a change of nova.conf; restarts are counted in RV(restarts).
   - Runs on linux/amd64 hypervisors. The module does not contain go-plugin; the plugin host is a separate
     program (C(plugins/bin/cpuflags-prober-host_linux_amd64)) copied to the hypervisor only when a plugin is used.
+  - An external prober is a Go program built against the public prober SDK of the collection's source
+    repository (packages C(sdk/prober) and C(sdk/proberplugin)); C(examples/prober) there is a whole one.
 """
 
 EXAMPLES = r"""

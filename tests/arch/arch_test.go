@@ -24,29 +24,43 @@ const (
 	endBlock   = "```\n<!-- end of package imports -->"
 )
 
-// imports maps each package of cmd/, internal/ and examples/ (no tests) to
-// the packages of this module it imports, from `go list`.
+// modules are the Go modules of this repository whose packages the picture
+// shows: this one, and the example prober, a module of its own (its import
+// path is shown as its directory).
+var modules = []struct{ dir, path string }{
+	{dir: "../..", path: module},
+	{dir: "../../examples/prober", path: "example.com/cpuflags-plugin-sitepolicy"},
+}
+
+// imports maps each package of cmd/, internal/, sdk/ and examples/ (no tests)
+// to the packages of this module it imports, from `go list`.
 func imports(t *testing.T) map[string][]string {
 	t.Helper()
-	cmd := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", "./...")
-	cmd.Dir = "../.."
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
 	m := map[string][]string{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		f := strings.Fields(strings.ReplaceAll(line, module, ""))
-		if strings.HasPrefix(f[0], "tests/") {
-			continue
+	for _, mod := range modules {
+		cmd := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", "./...")
+		cmd.Dir = mod.dir
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list in %s: %v", mod.dir, err)
 		}
-		deps := []string{}
-		for _, d := range f[1:] {
-			if strings.HasPrefix(d, "internal/") || strings.HasPrefix(d, "cmd/") {
-				deps = append(deps, d)
+		own := strings.TrimPrefix(mod.dir, "../../") + "/"
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			f := strings.Fields(strings.ReplaceAll(line, module, ""))
+			if mod.path != module {
+				f[0] = strings.TrimSuffix(strings.Replace(f[0], mod.path, own, 1), "/")
 			}
+			if strings.HasPrefix(f[0], "tests/") {
+				continue
+			}
+			deps := []string{}
+			for _, d := range f[1:] {
+				if strings.HasPrefix(d, "internal/") || strings.HasPrefix(d, "cmd/") || strings.HasPrefix(d, "sdk/") {
+					deps = append(deps, d)
+				}
+			}
+			m[f[0]] = deps
 		}
-		m[f[0]] = deps
 	}
 	return m
 }
@@ -107,11 +121,22 @@ func TestArrows(t *testing.T) {
 		},
 		"internal/modutil": func(p string) bool { return strings.HasPrefix(p, "cmd/") },
 		// go-plugin and gRPC stay out of the modules Ansible copies to every host.
-		"internal/proberplugin": func(p string) bool { return p == "cmd/cpuflags-prober-host" || strings.HasPrefix(p, "examples/") },
+		"sdk/proberplugin": func(p string) bool { return p == "cmd/cpuflags-prober-host" || strings.HasPrefix(p, "examples/") },
 	}
 	pure := map[string][]string{
 		// The baseline is set arithmetic over data: no I/O packages.
 		"internal/baseline": {"internal/cpumodels", "internal/editdist", "internal/featnames"},
+		// The prober SDK is what sites build on: its interface imports
+		// nothing of this module, its go-plugin glue only the interface.
+		"sdk/prober":       {},
+		"sdk/proberplugin": {"sdk/prober"},
+		// The example prober is a site's prober: the public SDK only.
+		"examples/prober": {"sdk/prober", "sdk/proberplugin"},
+	}
+	for p := range pure {
+		if _, ok := m[p]; !ok {
+			t.Errorf("%s: no such package in go list; update the rules", p)
+		}
 	}
 	for p, deps := range m {
 		for _, d := range deps {

@@ -207,7 +207,7 @@ PYEOF
 ART=$OUT/artifact; FRESH=$OUT/fresh-collections
 check build "$PY/ansible-galaxy" collection build --force --output-path "$ART" .
 mkdir -p collection/dist && cp "$ART"/*.tar.gz collection/dist/
-check artifact-no-go-sources bash -c "! tar tzf '$ART'/*.tar.gz | grep -E '^(cmd|internal|tests)/|\.go$|go\.(mod|sum)$'"
+check artifact-no-go-sources bash -c "! tar tzf '$ART'/*.tar.gz | grep -E '^(cmd|internal|sdk|tests)/|\.go$|go\.(mod|sum)$'"
 check artifact-under-galaxy-limit bash -c "[ \$(stat -c %s '$ART'/*.tar.gz) -lt 20000000 ]"
 check artifact-has-binaries bash -c "tar tzf '$ART'/*.tar.gz | grep -q 'plugins/bin/cpu_flags_facts_linux_amd64'"
 check install env ANSIBLE_COLLECTIONS_PATH="$FRESH" "$PY/ansible-galaxy" collection install --force -p "$FRESH" "$ART"/*.tar.gz

@@ -74,14 +74,18 @@ func TestMain(m *testing.M) {
 	host = h
 	dir, _ := os.MkdirTemp("", "cpuflags-rig-bin-")
 	bin = os.Getenv("NOVA_PROBE_BIN")
-	builds := map[string]string{"cpuflags-prober-host": "../../cmd/cpuflags-prober-host", "cpuflags-plugin-sitepolicy": "../../examples/prober"}
+	// The example prober is a Go module of its own: built in its directory.
+	type source struct{ dir, pkg string }
+	builds := map[string]source{"cpuflags-prober-host": {".", "../../cmd/cpuflags-prober-host"}, "cpuflags-plugin-sitepolicy": {"../../examples/prober", "."}}
 	if bin == "" {
 		bin = filepath.Join(dir, "nova_cpu_flag_probe")
-		builds["nova_cpu_flag_probe"] = "../../cmd/nova_cpu_flag_probe"
+		builds["nova_cpu_flag_probe"] = source{".", "../../cmd/nova_cpu_flag_probe"}
 	}
-	for name, pkg := range builds {
-		if b, err := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg).CombinedOutput(); err != nil {
-			fmt.Printf("go build %s: %v\n%s", pkg, err, b)
+	for name, src := range builds {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), src.pkg)
+		cmd.Dir = src.dir
+		if b, err := cmd.CombinedOutput(); err != nil {
+			fmt.Printf("go build %s in %s: %v\n%s", src.pkg, src.dir, err, b)
 			os.Exit(1)
 		}
 	}

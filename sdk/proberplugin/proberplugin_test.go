@@ -7,17 +7,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kvm-migration/cpuflags/internal/proberplugin/wire"
+	"github.com/kvm-migration/cpuflags/sdk/prober"
 )
 
-// TestLoadExample builds the example prober (examples/prober) and loads it
+// TestLoadExample builds the example prober (examples/prober, a Go module of
+// its own that imports only this SDK, as a site's prober would) and loads it
 // through go-plugin's net/rpc transport.
 func TestLoadExample(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the example prober")
 	}
 	dir := t.TempDir()
-	if out, err := exec.Command("go", "build", "-o", filepath.Join(dir, FilePrefix+"sitepolicy"), "../../examples/prober").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-C", "../../examples/prober", "-o", filepath.Join(dir, FilePrefix+"sitepolicy"), ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v: %s", err, out)
 	}
 	deny := filepath.Join(dir, "deny.txt")
@@ -34,15 +35,15 @@ func TestLoadExample(t *testing.T) {
 		t.Errorf("info %+v %v", info, err)
 	}
 	opts := map[string]string{"deny_list": deny, "libvirt": "false"}
-	out, err := c.Prober.Check(wire.Trial{Model: "Westmere", Flags: []string{"pcid", "hle"}, Check: wire.CheckCompareCPU, Options: opts})
+	out, err := c.Prober.Check(prober.Trial{Model: "Westmere", Flags: []string{"pcid", "hle"}, Check: prober.CheckCompareCPU, Options: opts})
 	if err != nil || out.Accepted || !strings.Contains(out.Reason, "denies hle: TSX is off on our fleet") {
 		t.Errorf("denied flag: %+v %v", out, err)
 	}
-	out, err = c.Prober.Check(wire.Trial{Model: "Westmere", Flags: []string{"pcid", "-hle"}, Check: wire.CheckCompareCPU, Options: opts})
+	out, err = c.Prober.Check(prober.Trial{Model: "Westmere", Flags: []string{"pcid", "-hle"}, Check: prober.CheckCompareCPU, Options: opts})
 	if err != nil || !out.Accepted {
 		t.Errorf("disabling a denied flag is allowed: %+v %v", out, err)
 	}
-	_, err = c.Prober.Check(wire.Trial{Model: "Westmere", Flags: []string{"pcid"}, Options: map[string]string{"deny_list": filepath.Join(dir, "missing")}})
+	_, err = c.Prober.Check(prober.Trial{Model: "Westmere", Flags: []string{"pcid"}, Options: map[string]string{"deny_list": filepath.Join(dir, "missing")}})
 	if err == nil || !strings.Contains(err.Error(), "deny list") {
 		t.Errorf("a missing deny list is an error, not a refusal: %v", err)
 	}

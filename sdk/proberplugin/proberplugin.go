@@ -1,18 +1,20 @@
-// Package proberplugin is the go-plugin glue for external probers: the
-// handshake, the plugin map and a net/rpc transport (no protobuf code
-// generation). Only the plugin host (cmd/cpuflags-prober-host) and the
-// prober executables import it; the Ansible module talks to the host with
-// package wire, so it does not link go-plugin and gRPC.
+// Package proberplugin serves and loads external probers for the
+// nova_cpu_flag_probe module over github.com/hashicorp/go-plugin: the
+// handshake, the plugin map, Serve for the prober's main and Load for the
+// host, on go-plugin's net/rpc transport (no protobuf code generation). The
+// interface it carries is package
+// github.com/kvm-migration/cpuflags/sdk/prober.
 //
 // An external prober is an executable named cpuflags-plugin-NAME in the
-// operator's plugin directory whose main calls Serve with an
-// implementation of Prober.
+// operator's plugin directory (the module's plugin_dir) whose main calls
+// Serve with an implementation of prober.Prober; strategy plugin:NAME uses
+// it. The module does not import this package: it talks to
+// cpuflags-prober-host, the one program that links go-plugin and gRPC, which
+// loads the prober with Load.
 package proberplugin
 
 import (
-	"errors"
 	"fmt"
-	"net/rpc"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,11 +23,13 @@ import (
 
 	"github.com/hashicorp/go-plugin"
 
-	"github.com/kvm-migration/cpuflags/internal/proberplugin/wire"
+	"github.com/kvm-migration/cpuflags/sdk/prober"
 )
 
-// Handshake is shared by host and probers; a prober started by anything
-// else (by hand) says so and exits.
+// Handshake is shared by host and probers. It is a UX feature, not a
+// security feature: a prober started by anything else (by hand) says so and
+// exits, and a host and prober of different protocol versions refuse each
+// other.
 var Handshake = plugin.HandshakeConfig{
 	ProtocolVersion:  1,
 	MagicCookieKey:   "CPUFLAGS_PROBER_PLUGIN",
@@ -38,21 +42,14 @@ const PluginName = "prober"
 // FilePrefix starts the file name of every prober executable.
 const FilePrefix = "cpuflags-plugin-"
 
-// Prober is what an external prober implements.
-type Prober interface {
-	// Info names and describes the prober.
-	Info() (wire.Info, error)
-	// Check answers one trial; an error means no answer, not a refusal.
-	Check(t wire.Trial) (wire.Outcome, error)
-}
-
-// PluginMap is the plugin set served and dispensed.
-func PluginMap(impl Prober) map[string]plugin.Plugin {
+// PluginMap is the plugin set served (impl set) and dispensed (impl nil).
+func PluginMap(impl prober.Prober) map[string]plugin.Plugin {
 	return map[string]plugin.Plugin{PluginName: &rpcPlugin{impl: impl}}
 }
 
-// Serve runs impl as a prober plugin; call it from the prober's main.
-func Serve(impl Prober) {
+// Serve runs impl as a prober plugin; call it from the prober's main. It
+// returns when the host ends the prober.
+func Serve(impl prober.Prober) {
 	plugin.Serve(&plugin.ServeConfig{HandshakeConfig: Handshake, Plugins: PluginMap(impl)})
 }
 
@@ -85,7 +82,7 @@ func Path(dir, name string) (string, error) {
 // Client is a loaded prober; Kill ends it.
 type Client struct {
 	// Prober is the RPC stub.
-	Prober Prober
+	Prober prober.Prober
 	c      *plugin.Client
 }
 
@@ -115,57 +112,10 @@ func Load(dir, name string) (*Client, error) {
 		c.Kill()
 		return nil, fmt.Errorf("plugin %s: %w", name, err)
 	}
-	pr, ok := raw.(Prober)
+	pr, ok := raw.(prober.Prober)
 	if !ok {
 		c.Kill()
 		return nil, fmt.Errorf("plugin %s: dispensed %T, not a prober", name, raw)
 	}
 	return &Client{Prober: pr, c: c}, nil
-}
-
-type rpcPlugin struct{ impl Prober }
-
-func (p *rpcPlugin) Server(*plugin.MuxBroker) (any, error) {
-	if p.impl == nil {
-		return nil, errors.New("no prober implementation to serve")
-	}
-	return &RPCServer{Impl: p.impl}, nil
-}
-
-func (p *rpcPlugin) Client(_ *plugin.MuxBroker, c *rpc.Client) (any, error) {
-	return &rpcClient{c: c}, nil
-}
-
-// RPCServer exposes a Prober over net/rpc (exported for net/rpc's reflection).
-type RPCServer struct {
-	// Impl is the prober.
-	Impl Prober
-}
-
-// Info is the RPC method behind Prober.Info.
-func (s *RPCServer) Info(_ struct{}, resp *wire.Info) error {
-	i, err := s.Impl.Info()
-	*resp = i
-	return err
-}
-
-// Check is the RPC method behind Prober.Check.
-func (s *RPCServer) Check(t wire.Trial, resp *wire.Outcome) error {
-	o, err := s.Impl.Check(t)
-	*resp = o
-	return err
-}
-
-type rpcClient struct{ c *rpc.Client }
-
-func (c *rpcClient) Info() (wire.Info, error) {
-	var i wire.Info
-	err := c.c.Call("Plugin.Info", struct{}{}, &i)
-	return i, err
-}
-
-func (c *rpcClient) Check(t wire.Trial) (wire.Outcome, error) {
-	var o wire.Outcome
-	err := c.c.Call("Plugin.Check", t, &o)
-	return o, err
 }

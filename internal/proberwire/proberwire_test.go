@@ -1,4 +1,4 @@
-package wire
+package proberwire
 
 import (
 	"bytes"
@@ -6,12 +6,14 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/kvm-migration/cpuflags/sdk/prober"
 )
 
 func TestCodecRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
 	c := NewCodec(&buf, &buf)
-	req := Request{Op: OpCheck, Trial: &Trial{Model: "Westmere", Flags: []string{"pcid", "-x2apic"}, Check: CheckCompareCPU, Options: map[string]string{"a": "b"}}}
+	req := Request{Op: OpCheck, Trial: &prober.Trial{Model: "Westmere", Flags: []string{"pcid", "-x2apic"}, Check: prober.CheckCompareCPU, Options: map[string]string{"a": "b"}}}
 	if err := c.Write(req); err != nil {
 		t.Fatal(err)
 	}
@@ -34,9 +36,9 @@ func TestValidate(t *testing.T) {
 		ok           bool
 	}{
 		{name: "info", reason: "needs nothing", req: Request{Op: OpInfo}, ok: true},
-		{name: "check", reason: "has a model", req: Request{Op: OpCheck, Trial: &Trial{Model: "M"}}, ok: true},
+		{name: "check", reason: "has a model", req: Request{Op: OpCheck, Trial: &prober.Trial{Model: "M"}}, ok: true},
 		{name: "check without trial", reason: "nothing to check", req: Request{Op: OpCheck}},
-		{name: "check without model", reason: "model required", req: Request{Op: OpCheck, Trial: &Trial{}}},
+		{name: "check without model", reason: "model required", req: Request{Op: OpCheck, Trial: &prober.Trial{}}},
 		{name: "unknown op", reason: "typo", req: Request{Op: "chek"}},
 	}
 	for _, tt := range tests {
