@@ -75,6 +75,7 @@ func Parse(s string) (Release, error) {
 			return Release{Major: major}, nil
 		}
 	}
+	//lint:ignore ST1005 the message starts with the project's name, Nova
 	return Release{}, fmt.Errorf("Nova release %q: give a series name (e.g. zed, wallaby, 2023.1) or the Nova version (e.g. 26.2.0, the nova package's version); known series: %s", s, strings.Join(knownNames(), ", "))
 }
 
