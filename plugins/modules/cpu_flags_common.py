@@ -112,16 +112,19 @@ notes:
     with C(check_mode=false) so that check mode writes the plan, a controller-side file.
   - O(plan) is mutually exclusive with O(model), O(instance), O(output_dir), O(nova_release) and
     O(missing_hosts).
+extends_documentation_fragment:
+  - kvm_migration.cpu_flags.attributes
+  - kvm_migration.cpu_flags.attributes.facts
 attributes:
   check_mode:
     support: full
-    description: Can run in check_mode and return changed status prediction without modifying target.
   diff_mode:
     support: none
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
   facts:
     support: full
-    description: Action returns an C(ansible_facts) dictionary that will update existing host facts.
+  platform:
+    platforms: [linux, darwin]
+    details: Runs on the controller (C(delegate_to=localhost)); built for linux/amd64, linux/arm64 and darwin/arm64.
 seealso:
   - module: kvm_migration.cpu_flags.cpu_flags_facts
 """

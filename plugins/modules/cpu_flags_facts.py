@@ -128,16 +128,20 @@ notes:
     darwin/arm64 controller with C(delegate_to: localhost)."
 seealso:
   - module: kvm_migration.cpu_flags.cpu_flags_common
+extends_documentation_fragment:
+  - kvm_migration.cpu_flags.attributes
+  - kvm_migration.cpu_flags.attributes.facts
 attributes:
   check_mode:
     support: full
-    description: Can run in check_mode and return changed status prediction without modifying target.
   diff_mode:
     support: none
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
   facts:
     support: full
-    description: Action returns an C(ansible_facts) dictionary that will update existing host facts.
+  platform:
+    platforms: [linux, darwin]
+    details: Built for linux/amd64 (hypervisors, live), linux/arm64 and darwin/arm64 (a controller reading
+      captured files with O(src)).
 """
 
 EXAMPLES = r"""

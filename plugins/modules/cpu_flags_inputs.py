@@ -40,13 +40,18 @@ options:
     description: Inventory name of the test instance, checked to exist. Empty checks nothing.
     type: str
     default: ""
+extends_documentation_fragment:
+  - kvm_migration.cpu_flags.attributes
 attributes:
+  action:
+    details: The module is its action plugin, run on the controller.
   check_mode:
     support: full
-    description: Can run in check_mode and return changed status prediction without modifying target.
   diff_mode:
     support: none
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+  platform:
+    platforms: all
+    details: Runs on the controller only; nothing reaches a host.
 seealso:
   - module: kvm_migration.cpu_flags.cpu_flags_common
 """

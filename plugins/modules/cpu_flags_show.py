@@ -29,13 +29,18 @@ options:
     description: The text, as one string or a list of lines.
     type: raw
     required: true
+extends_documentation_fragment:
+  - kvm_migration.cpu_flags.attributes
 attributes:
+  action:
+    details: The module is its action plugin, run on the controller.
   check_mode:
     support: full
-    description: Can run in check_mode and return changed status prediction without modifying target.
   diff_mode:
     support: none
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+  platform:
+    platforms: all
+    details: Runs on the controller only; nothing reaches a host.
 seealso:
   - module: ansible.builtin.debug
 """

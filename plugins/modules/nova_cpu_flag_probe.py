@@ -173,6 +173,18 @@ notes:
     program (C(plugins/bin/cpuflags-prober-host_linux_amd64)) copied to the hypervisor only when a plugin is used.
   - An external prober is a Go program built against the public prober SDK of the collection's source
     repository (packages C(sdk/prober) and C(sdk/proberplugin)); C(examples/prober) there is a whole one.
+extends_documentation_fragment:
+  - kvm_migration.cpu_flags.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Asks only the prober that restarts nothing (libvirt, or the external prober); writes nothing.
+  diff_mode:
+    support: full
+    details: Shows the managed C([libvirt]) lines of nova.conf only, never its other values.
+  platform:
+    platforms: linux
+    details: Built for linux/amd64 hypervisors, where nova-compute runs.
 """
 
 EXAMPLES = r"""
