@@ -8,29 +8,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/kvm-migration/cpuflags/internal/atomicfile/atomicfiletest"
 )
-
-// stat returns path's mode, owner and group.
-func stat(t *testing.T, path string) (fs.FileMode, int, int) {
-	t.Helper()
-	fi, err := os.Lstat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := fi.Sys().(*syscall.Stat_t)
-	return fi.Mode(), int(st.Uid), int(st.Gid)
-}
-
-// noTemp fails when a temporary file is left in dir.
-func noTemp(t *testing.T, dir string) {
-	t.Helper()
-	ents, _ := os.ReadDir(dir)
-	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), ".tmp") {
-			t.Errorf("temporary file left: %s", e.Name())
-		}
-	}
-}
 
 func TestReplaceKeepsMetadata(t *testing.T) {
 	if os.Geteuid() != 0 {
@@ -58,7 +38,7 @@ func TestReplaceKeepsMetadata(t *testing.T) {
 	if got, _ := os.ReadFile(p); string(got) != "new\n" {
 		t.Errorf("content %q", got)
 	}
-	if mode, uid, gid := stat(t, p); mode != 0o640|fs.ModeSetgid || uid != 4242 || gid != 4343 {
+	if mode, uid, gid := atomicfiletest.Meta(t, p); mode != 0o640|fs.ModeSetgid || uid != 4242 || gid != 4343 {
 		t.Errorf("metadata %v %d:%d, want the original's (set-gid survives the chown)", mode, uid, gid)
 	}
 	if xattr {
@@ -69,7 +49,7 @@ func TestReplaceKeepsMetadata(t *testing.T) {
 	} else {
 		t.Log("this file system has no user xattrs: not checked")
 	}
-	noTemp(t, filepath.Dir(p))
+	atomicfiletest.NoTemp(t, filepath.Dir(p))
 }
 
 func TestReplaceNewFile(t *testing.T) {
@@ -77,7 +57,7 @@ func TestReplaceNewFile(t *testing.T) {
 	if _, err := Replace(p, []byte("{}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if mode, uid, _ := stat(t, p); mode != 0o644 || uid != os.Geteuid() {
+	if mode, uid, _ := atomicfiletest.Meta(t, p); mode != 0o644 || uid != os.Geteuid() {
 		t.Errorf("new file %v owned by %d, want 0644 owned by the writer", mode, uid)
 	}
 }
@@ -95,7 +75,7 @@ func TestWriteRenameFailureLeavesOriginal(t *testing.T) {
 	if got, _ := os.ReadFile(p); string(got) != "old\n" {
 		t.Errorf("content %q after a failed write, want the old", got)
 	}
-	noTemp(t, filepath.Dir(p))
+	atomicfiletest.NoTemp(t, filepath.Dir(p))
 }
 
 func TestCreate(t *testing.T) {
@@ -111,10 +91,10 @@ func TestCreate(t *testing.T) {
 	if got, _ := os.ReadFile(p); string(got) != "first\n" {
 		t.Errorf("content %q, want the first (never replaced)", got)
 	}
-	if mode, _, _ := stat(t, p); mode != 0o600 {
+	if mode, _, _ := atomicfiletest.Meta(t, p); mode != 0o600 {
 		t.Errorf("mode %v, want 0600", mode)
 	}
-	noTemp(t, dir)
+	atomicfiletest.NoTemp(t, dir)
 }
 
 func TestWriteReplacesSymlinkItself(t *testing.T) {

@@ -2,11 +2,11 @@ package guestview_test
 
 import (
 	"fmt"
-	"github.com/kvm-migration/cpuflags/internal/refdata/cputest"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/kvm-migration/cpuflags/internal/cputest"
 	"github.com/kvm-migration/cpuflags/internal/guestview"
 )
 

@@ -2,12 +2,12 @@ package guestview_test
 
 import (
 	"fmt"
-	"github.com/kvm-migration/cpuflags/internal/refdata/cputest"
 	"os"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/kvm-migration/cpuflags/internal/cputest"
 	"github.com/kvm-migration/cpuflags/internal/guestview"
 )
 

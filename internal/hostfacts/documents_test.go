@@ -12,9 +12,9 @@ import (
 
 	"github.com/kvm-migration/cpuflags/internal/cpuinfo"
 	"github.com/kvm-migration/cpuflags/internal/cpumodels"
+	"github.com/kvm-migration/cpuflags/internal/cputest"
 	"github.com/kvm-migration/cpuflags/internal/featnames"
 	"github.com/kvm-migration/cpuflags/internal/guestview"
-	"github.com/kvm-migration/cpuflags/internal/refdata/cputest"
 )
 
 func fromFile(t *testing.T, path string, pred Prediction) *Facts {

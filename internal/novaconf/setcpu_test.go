@@ -3,17 +3,15 @@ package novaconf
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
+	"github.com/kvm-migration/cpuflags/internal/golden"
+)
 
 var wantCustom = CPUSettings{Mode: "custom", Models: []string{"Cascadelake-Server-noTSX"}, ExtraFlags: []string{"-hle", "+pcid", "ssbd"}}
 
@@ -40,33 +38,13 @@ func TestSetCPUGolden(t *testing.T) {
 				t.Fatal("changed = false, every input differs from the wanted setting")
 			}
 			diff := Diff(filepath.Base(p), in, out)
-			golden(t, filepath.Join("testdata", "golden", name+".conf"), out)
-			golden(t, filepath.Join("testdata", "golden", name+".diff"), []byte(diff))
+			golden.Check(t, filepath.Join("testdata", "golden", name+".conf"), out)
+			golden.Check(t, filepath.Join("testdata", "golden", name+".diff"), []byte(diff))
 			checkInvariants(t, in, out, wantCustom)
 			if strings.Contains(diff, secretMarker) {
 				t.Errorf("diff leaks a secret:\n%s", diff)
 			}
 		})
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it, then review it)", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s differs (-want +got):\n%s", path, cmp.Diff(string(want), string(got)))
 	}
 }
 

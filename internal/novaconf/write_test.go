@@ -11,17 +11,8 @@ import (
 	"time"
 
 	"github.com/kvm-migration/cpuflags/internal/atomicfile"
+	"github.com/kvm-migration/cpuflags/internal/atomicfile/atomicfiletest"
 )
-
-func owner(t *testing.T, path string) (fs.FileMode, int, int) {
-	t.Helper()
-	fi, err := os.Lstat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := fi.Sys().(*syscall.Stat_t)
-	return fi.Mode(), int(st.Uid), int(st.Gid)
-}
 
 // setup writes a nova.conf owned by uid/gid 4242:4343 with mode 0640.
 func setup(t *testing.T) (string, []byte) {
@@ -70,7 +61,7 @@ func TestWriteAtomicKeepsOwnerAndMode(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	for _, f := range []string{p, res.BackupPath} {
-		mode, uid, gid := owner(t, f)
+		mode, uid, gid := atomicfiletest.Meta(t, f)
 		if mode != 0o640 || uid != 4242 || gid != 4343 {
 			t.Errorf("%s: mode %v uid %d gid %d, want 0640 4242 4343", f, mode, uid, gid)
 		}
@@ -92,12 +83,7 @@ func TestWriteAtomicKeepsOwnerAndMode(t *testing.T) {
 		t.Errorf("third write: %+v %v", res3, err)
 	}
 	// no temporary files left behind
-	ents, _ := os.ReadDir(filepath.Dir(p))
-	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), ".tmp") {
-			t.Errorf("temporary file left: %s", e.Name())
-		}
-	}
+	atomicfiletest.NoTemp(t, filepath.Dir(p))
 }
 
 func TestWriteAtomicSymlink(t *testing.T) {
@@ -112,7 +98,7 @@ func TestWriteAtomicSymlink(t *testing.T) {
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
 		t.Errorf("symlink replaced by a file: %v %v", fi, err)
 	}
-	if mode, uid, _ := owner(t, p); mode != 0o640 || uid != 4242 {
+	if mode, uid, _ := atomicfiletest.Meta(t, p); mode != 0o640 || uid != 4242 {
 		t.Errorf("target lost owner/mode: %v %d", mode, uid)
 	}
 }
@@ -130,18 +116,13 @@ func TestWriteAtomicRenameFailureLeavesOriginal(t *testing.T) {
 	if got, _ := os.ReadFile(p); string(got) != string(data) {
 		t.Error("original content changed")
 	}
-	if mode, uid, gid := owner(t, p); mode != 0o640 || uid != 4242 || gid != 4343 {
+	if mode, uid, gid := atomicfiletest.Meta(t, p); mode != 0o640 || uid != 4242 || gid != 4343 {
 		t.Errorf("original metadata changed: %v %d %d", mode, uid, gid)
 	}
 	if got, err := os.ReadFile(res.BackupPath); err != nil || string(got) != string(data) {
 		t.Errorf("backup missing or wrong after failure: %v", err)
 	}
-	ents, _ := os.ReadDir(filepath.Dir(p))
-	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), ".tmp") {
-			t.Errorf("temporary file left: %s", e.Name())
-		}
-	}
+	atomicfiletest.NoTemp(t, filepath.Dir(p))
 }
 
 func TestWriteAtomicMissing(t *testing.T) {
@@ -167,7 +148,7 @@ func TestRestore(t *testing.T) {
 	if got, _ := os.ReadFile(p); string(got) != string(data) {
 		t.Error("content not restored")
 	}
-	if mode, uid, gid := owner(t, p); mode != 0o640 || uid != 4242 || gid != 4343 {
+	if mode, uid, gid := atomicfiletest.Meta(t, p); mode != 0o640 || uid != 4242 || gid != 4343 {
 		t.Errorf("restored metadata: %v %d %d", mode, uid, gid)
 	}
 	if err := Restore(p, p+".missing.bak"); err == nil {
@@ -222,7 +203,7 @@ func TestBackupKeepsContentOwnerAndMode(t *testing.T) {
 	if got, _ := os.ReadFile(name); string(got) != string(data) {
 		t.Error("backup content differs from the file")
 	}
-	if mode, uid, gid := owner(t, name); mode != 0o640 || uid != 4242 || gid != 4343 {
+	if mode, uid, gid := atomicfiletest.Meta(t, name); mode != 0o640 || uid != 4242 || gid != 4343 {
 		t.Errorf("backup metadata: %v %d %d, want the file's 640 4242 4343", mode, uid, gid)
 	}
 	if _, _, err := Backup(filepath.Join(t.TempDir(), "missing.conf")); err == nil {

@@ -72,24 +72,8 @@ func checkFlags(cands []Candidate) error {
 // checkDriver refuses a host whose nova-compute is not the libvirt driver
 // with virt_type kvm or qemu: [libvirt] CPU options mean nothing there.
 func checkDriver(files []string) error {
-	driver, virt := "", "kvm"
-	ordered, _ := novaconf.ReadOrder(files)
-	for _, path := range ordered {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			continue
-		}
-		f, err := novaconf.Parse(data)
-		if err != nil {
-			continue
-		}
-		if v, ok := f.Value("DEFAULT", "compute_driver"); ok {
-			driver = strings.TrimSpace(v)
-		}
-		if v, ok := f.Value("libvirt", "virt_type"); ok {
-			virt = strings.ToLower(strings.TrimSpace(v))
-		}
-	}
+	conf := ReadConfValues(files)
+	driver, virt := strings.TrimSpace(conf.ComputeDriver), strings.ToLower(strings.TrimSpace(conf.VirtType))
 	if driver != "" && driver != "libvirt.LibvirtDriver" && !strings.HasSuffix(driver, ".libvirt.LibvirtDriver") {
 		return fmt.Errorf("compute_driver = %s: this nova-compute is not the libvirt driver, so [libvirt] CPU options do nothing here; leave this host out of the hypervisor groups. Nothing was changed", driver)
 	}

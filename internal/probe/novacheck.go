@@ -93,6 +93,8 @@ func DetectNovaVersion(ctx context.Context, svc novaservice.Spec, runner novaser
 
 // ConfValues are the nova options the probe reads besides the CPU keys.
 type ConfValues struct {
+	// ComputeDriver is [DEFAULT] compute_driver ("" when unset).
+	ComputeDriver string
 	// VirtType is [libvirt] virt_type (Nova's default kvm when unset).
 	VirtType string
 	// ConnectionURI is [libvirt] connection_uri ("" when unset).
@@ -116,6 +118,9 @@ func ReadConfValues(files []string) ConfValues {
 		f, err := novaconf.Parse(data)
 		if err != nil {
 			continue
+		}
+		if val, ok := f.Value("DEFAULT", "compute_driver"); ok {
+			v.ComputeDriver = val
 		}
 		if val, ok := f.Value("libvirt", "virt_type"); ok {
 			v.VirtType = val

@@ -4,23 +4,17 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/kvm-migration/cpuflags/internal/baseline"
 	"github.com/kvm-migration/cpuflags/internal/cpuinfo"
 	"github.com/kvm-migration/cpuflags/internal/featnames"
 	"github.com/kvm-migration/cpuflags/internal/hostfacts"
 	"github.com/kvm-migration/cpuflags/internal/refdata"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // sampleHosts are three real hypervisors from the reference samples: two
 // Intel generations and one AMD, in a source and a target group.
@@ -57,29 +51,6 @@ func sampleResult(t testing.TB, req baseline.Request) *baseline.Result {
 		t.Fatal(err)
 	}
 	return r
-}
-
-// golden compares got with testdata/name, rewriting it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/report -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the rendered output (-want +got); review and run with -update if intended:\n%s",
-			path, cmp.Diff(string(want), string(got)))
-	}
 }
 
 // voidElements never have an end tag in HTML.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/kvm-migration/cpuflags/internal/baseline"
 	"github.com/kvm-migration/cpuflags/internal/featnames"
+	"github.com/kvm-migration/cpuflags/internal/golden"
 )
 
 type goldenCase struct {
@@ -90,13 +92,13 @@ func TestGolden(t *testing.T) {
 	for _, c := range goldenCases {
 		t.Run(c.name, func(t *testing.T) {
 			r := c.result(t)
-			golden(t, c.name+".golden.md", Markdown(r))
-			golden(t, c.name+".golden.html", HTML(r))
+			golden.Check(t, filepath.Join("testdata", c.name+".golden.md"), Markdown(r))
+			golden.Check(t, filepath.Join("testdata", c.name+".golden.html"), HTML(r))
 			j, err := JSON(r)
 			if err != nil {
 				t.Fatalf("%s: %v", c.reason, err)
 			}
-			golden(t, c.name+".golden.json", j)
+			golden.Check(t, filepath.Join("testdata", c.name+".golden.json"), j)
 		})
 	}
 }

@@ -9,14 +9,6 @@
 // data.
 package cputest
 
-// Test support: libvirt's real-CPU test data (../shared/ref/libvirt/cputestdata)
-// turned into what this product sees of a captured host. For each host the
-// CPUID dump is decoded into the /proc/cpuinfo flags line Linux would print
-// (Linux 6.12 cpufeatures.h table, scattered bits, and the synthetic
-// speculation flags the kernel derives per vendor), and -enabled.xml /
-// -disabled.xml into libvirt feature names: what QEMU/KVM really gave a
-// guest there and what it refused. Nothing here is product data.
-
 import (
 	"fmt"
 	"os"
