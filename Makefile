@@ -144,7 +144,7 @@ collection: build venv
 
 test-nova: build venv
 	bash tests/rig/nova-rig.sh install
-	bash tests/rig/nova-rig.sh up
+	bash tests/rig/nova-rig.sh up || { rc=$$?; bash tests/rig/nova-rig.sh down; exit $$rc; }
 	bash tests/nova/run.sh; rc=$$?; bash tests/rig/nova-rig.sh down; exit $$rc
 
 test-two-hosts: build venv ## two libvirt hosts on this machine: a real guest, its flags, virsh and Nova live migration

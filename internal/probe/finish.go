@@ -31,6 +31,9 @@ func (p *probeRun) finish(ctx context.Context) error {
 		if err := p.arm(); err != nil {
 			return p.rollback(ctx, err)
 		}
+		if err := guard.NoteWrite(target); err != nil {
+			return p.rollback(ctx, err)
+		}
 		if _, err := novaconf.WriteAtomic(o.ConfPath, target, false); err != nil {
 			return p.rollback(ctx, err)
 		}

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -46,6 +47,21 @@ type Journal struct {
 	Service novaservice.Spec `json:"service"`
 	// TimeoutSeconds bounds the recovery restart.
 	TimeoutSeconds int `json:"timeout_s"`
+	// Format 2 journals list in WrittenSHA256 every content the probe was
+	// about to write to nova.conf (noted before each write). A journal
+	// without it (format 0, older modules) restores whatever it finds.
+	Format int `json:"format,omitempty"`
+	// WrittenSHA256 are the hashes of the contents the probe wrote.
+	WrittenSHA256 []string `json:"written_sha256,omitempty"`
+}
+
+// journalFormat is the format Arm writes.
+const journalFormat = 2
+
+// wrote reports whether the probe of j may have written content with hash h.
+// Format 0 journals do not say: every content counts as the probe's.
+func (j *Journal) wrote(h string) bool {
+	return j.Format < journalFormat || slices.Contains(j.WrittenSHA256, h)
 }
 
 // Recovery reports the restoration of an interrupted probe.
@@ -60,6 +76,10 @@ type Recovery struct {
 	Accepted bool `json:"accepted"`
 	// Reason is that verdict's reason, or the error.
 	Reason string `json:"reason"`
+	// Foreign is true when nova.conf held neither the original nor a file the
+	// probe wrote: something else changed it after the probe died, so it was
+	// left as it is (and the backup kept).
+	Foreign bool `json:"foreign,omitempty"`
 	// At is when the recovery finished.
 	At time.Time `json:"at"`
 }
@@ -127,13 +147,42 @@ func (g *Guard) Arm(original []byte, svc novaservice.Spec, timeout time.Duration
 	j := Journal{
 		NovaConf: g.conf, Backup: backup, OriginalSHA256: sha(original), PID: os.Getpid(),
 		Started: time.Now().UTC(), Service: svc, TimeoutSeconds: int(timeout.Seconds()),
+		Format: journalFormat,
 	}
-	data, _ := json.MarshalIndent(j, "", "  ") // plain struct: cannot fail
-	if _, err := atomicfile.Write(JournalPath(g.conf), data, atomicfile.NewMeta(0o600)); err != nil {
+	if err := writeJournal(g.conf, &j); err != nil {
 		os.Remove(backup)
-		return fmt.Errorf("write probe journal: %w", err)
+		return err
 	}
 	g.armed = &j
+	return nil
+}
+
+// NoteWrite records in the journal that the probe is about to write content
+// to nova.conf; call it before each write once armed (a no-op otherwise, and
+// for content already noted). A recovery then restores only a nova.conf that
+// holds the original or one of these contents.
+func (g *Guard) NoteWrite(content []byte) error {
+	if g.armed == nil {
+		return nil
+	}
+	h := sha(content)
+	if h == g.armed.OriginalSHA256 || slices.Contains(g.armed.WrittenSHA256, h) {
+		return nil
+	}
+	next := *g.armed
+	next.WrittenSHA256 = append(slices.Clone(g.armed.WrittenSHA256), h)
+	if err := writeJournal(g.conf, &next); err != nil {
+		return err
+	}
+	g.armed = &next
+	return nil
+}
+
+func writeJournal(conf string, j *Journal) error {
+	data, _ := json.MarshalIndent(j, "", "  ") // plain struct: cannot fail
+	if _, err := atomicfile.Write(JournalPath(conf), data, atomicfile.NewMeta(0o600)); err != nil {
+		return fmt.Errorf("write probe journal: %w", err)
+	}
 	return nil
 }
 
@@ -175,7 +224,8 @@ func Recover(ctx context.Context, j *Journal, ctl novaservice.Controller, wait n
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return r, fmt.Errorf("recover %s: %w", j.NovaConf, err)
 	}
-	if err != nil || sha(cur) != j.OriginalSHA256 {
+	foreign := err == nil && sha(cur) != j.OriginalSHA256 && !j.wrote(sha(cur))
+	if !foreign && (err != nil || sha(cur) != j.OriginalSHA256) {
 		if err := novaconf.Restore(j.NovaConf, j.Backup); err != nil {
 			return r, fmt.Errorf("recover: %w", err)
 		}
@@ -185,6 +235,9 @@ func Recover(ctx context.Context, j *Journal, ctl novaservice.Controller, wait n
 		if ctl, err = novaservice.New(j.Service); err != nil {
 			return r, fmt.Errorf("recover: %w", err)
 		}
+	}
+	if foreign {
+		return recoverForeign(ctx, j, ctl, r)
 	}
 	timeout := time.Duration(j.TimeoutSeconds) * time.Second
 	if timeout <= 0 {
@@ -206,6 +259,43 @@ func Recover(ctx context.Context, j *Journal, ctl novaservice.Controller, wait n
 		os.Remove(j.Backup) // nova.conf holds the same content again
 	}
 	return r, err
+}
+
+// recoverForeign handles a journal whose nova.conf was changed by something
+// else after its probe died (an operator, configuration management, a
+// rebuilt host): that change wins. nova.conf is left as it is, the backup is
+// kept for whoever wants it, and nova-compute is started only if it is not
+// running (never left stopped); the journal goes.
+func recoverForeign(ctx context.Context, j *Journal, ctl novaservice.Controller, r Recovery) (Recovery, error) {
+	r.Foreign = true
+	running, err := ctl.Running(ctx)
+	if err != nil {
+		return r, fmt.Errorf("recover: %w", err)
+	}
+	r.Reason = fmt.Sprintf("%s was changed by something else after the probe died (it holds neither the original nor a file the probe wrote): left as it is; the probe's backup of the original is kept at %s", j.NovaConf, j.Backup)
+	if running {
+		r.Accepted = true
+		r.Reason += "; nova-compute is running and was not restarted"
+	} else {
+		timeout := time.Duration(j.TimeoutSeconds) * time.Second
+		if timeout <= 0 {
+			timeout = 180 * time.Second
+		}
+		wctx, cancel := context.WithTimeout(ctx, timeout)
+		v, err := novaservice.RestartAndWait(wctx, ctl, j.Service.LogPath, novaservice.WaitOptions{})
+		cancel()
+		if err != nil {
+			r.Reason += "; starting the stopped nova-compute failed: " + err.Error()
+		} else {
+			r.Accepted = v.Accepted
+			r.Reason += "; nova-compute was stopped and was started: " + v.Reason
+		}
+	}
+	r.At = time.Now().UTC()
+	if rmErr := os.Remove(JournalPath(j.NovaConf)); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
+		return r, fmt.Errorf("recover: remove journal: %w", rmErr)
+	}
+	return r, nil
 }
 
 // RecoverStale recovers a journal left by a dead probe. It returns nil when

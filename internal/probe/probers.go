@@ -70,6 +70,10 @@ type NovaProber struct {
 	ModelsKey string
 	// BeforeRestart, when set, is called before each restart (tests inject faults here).
 	BeforeRestart func()
+	// BeforeWrite, when set, is called with each content before it is
+	// written to nova.conf (the probe notes it in its journal); an error
+	// stops the trial before the write.
+	BeforeWrite func(content []byte) error
 
 	restarts int
 	// current is the nova.conf content nova-compute was last restarted on,
@@ -108,6 +112,11 @@ func (n *NovaProber) Check(ctx context.Context, t prober.Trial) (prober.Outcome,
 	content, err := RenderCPU(n.Original, t.Model, t.Flags, n.ModelsKey)
 	if err != nil {
 		return prober.Outcome{}, err
+	}
+	if n.BeforeWrite != nil {
+		if err := n.BeforeWrite(content); err != nil {
+			return prober.Outcome{}, err
+		}
 	}
 	if _, err := novaconf.WriteAtomic(n.ConfPath, content, false); err != nil {
 		return prober.Outcome{}, err

@@ -331,7 +331,7 @@ func (p *probeRun) lock(ctx context.Context) error {
 func (p *probeRun) decide(ctx context.Context) (*Decision, error) {
 	o := p.o
 	p.nova = &NovaProber{ConfPath: o.ConfPath, Original: p.original, Controller: p.ctl, LogPath: o.Service.LogPath,
-		Timeout: o.Timeout, Wait: o.Wait, BeforeRestart: o.BeforeRestart, ModelsKey: o.ModelsKey}
+		Timeout: o.Timeout, Wait: o.Wait, BeforeRestart: o.BeforeRestart, ModelsKey: o.ModelsKey, BeforeWrite: p.guard.NoteWrite}
 	armed := &armingProber{Prober: p.nova, arm: p.arm}
 	switch {
 	case o.Strategy == StrategyAuto || strings.HasPrefix(o.Strategy, PluginPrefix):

@@ -76,7 +76,9 @@ func TestRunStaleJournalRecoveredFirst(t *testing.T) {
 	g, err := Lock(context.Background(), conf, time.Second)
 	noErr(t, err)
 	noErr(t, g.Arm([]byte(origConf), o.Service, time.Minute))
-	noErr(t, os.WriteFile(conf, []byte(origConf+"cpu_model_extra_flags = avx512f\n"), 0o640))
+	trial := []byte(origConf + "cpu_model_extra_flags = avx512f\n")
+	noErr(t, g.NoteWrite(trial))
+	noErr(t, os.WriteFile(conf, trial, 0o640))
 	g.Unlock()
 
 	o.Strategy, o.Candidates = StrategyLibvirt, []string{"pcid"}

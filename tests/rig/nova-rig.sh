@@ -50,7 +50,25 @@ wait_for() {
 }
 
 pid_alive() { [ -n "${1:-}" ] && [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
-pidfile_alive() { [ -s "$1" ] && pid_alive "$(cat "$1")"; }
+# proc_start_epoch PID: when the process started, in seconds since the epoch.
+proc_start_epoch() {
+	local ticks btime
+	ticks=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $20}') || return 1
+	btime=$(awk '/^btime/{print $2}' /proc/stat)
+	[ -n "$ticks" ] && echo $((btime + ticks / $(getconf CLK_TCK)))
+}
+# pidfile_alive FILE: the process FILE names is running and is the one FILE was written for:
+# a pid file left by an earlier boot (a machine image, a reboot) or whose pid was reused by a
+# process started after the file was written names nothing of ours.
+pidfile_alive() {
+	[ -s "$1" ] || return 1
+	local pid started written
+	pid=$(cat "$1")
+	pid_alive "$pid" || return 1
+	started=$(proc_start_epoch "$pid") || return 1
+	written=$(stat -c %Y "$1")
+	[ "$started" -le $((written + 2)) ]
+}
 
 # stop_pidfile FILE NAME: TERM the process group we started (setsid makes pid == pgid), then KILL.
 stop_pidfile() {
@@ -136,7 +154,7 @@ EOF
 }
 
 libvirt_uri() {
-	if [ -f "$RIG/run/libvirt-proxy.pid" ]; then
+	if pidfile_alive "$RIG/run/libvirt-proxy.pid"; then
 		echo "qemu:///system?socket=$RIG/run/libvirt-sock"
 	else
 		echo "qemu:///system"
@@ -160,6 +178,12 @@ install_nova_conf() {
 		chmod 0640 "$RIG/nova.conf.tmp"
 		mv -f "$RIG/nova.conf.tmp" "$NOVA_CONF"
 		log "wrote $NOVA_CONF"
+	fi
+	# ... except for where libvirt is: a proxy socket from an earlier boot may be gone.
+	local uri; uri=$(libvirt_uri)
+	if ! grep -qxF "connection_uri = $uri" "$NOVA_CONF"; then
+		sed -i "s|^connection_uri = .*|connection_uri = $uri|" "$NOVA_CONF"
+		log "connection_uri in $NOVA_CONF is now $uri"
 	fi
 	# nova-conductor gets its own copy so that tests editing $NOVA_CONF only affect nova-compute.
 	[ -e "$RIG/nova-conductor.conf" ] || write_nova_conf "$RIG/nova-conductor.conf" conductor
@@ -367,6 +391,41 @@ stray_computes() {
 }
 
 # ---------------------------------------------------------------- commands
+# clear_stale_run_state: forget what an earlier boot or a killed run left in $RIG/run
+# (pid files of dead processes, markers of services no longer running, the proxy socket),
+# so that 'up' starts what is missing and 'down' never signals a stranger.
+clear_stale_run_state() {
+	local f
+	for f in "$RIG"/run/*.pid; do
+		[ -e "$f" ] || continue
+		pidfile_alive "$f" && continue
+		rm -f "$f"
+		log "removed stale $(basename "$f") (its process is gone)"
+	done
+	if [ ! -e "$RIG/run/libvirt-proxy.pid" ] && [ -e "$RIG/run/libvirt-sock" ]; then
+		rm -f "$RIG/run/libvirt-sock"
+	fi
+	if [ -e "$RIG/run/rabbitmq.ours" ] && ! rabbit_ready; then
+		rm -f "$RIG/run/rabbitmq.ours"
+		log "removed stale rabbitmq.ours (rabbitmq is not running)"
+	fi
+	if [ -e "$RIG/run/virtlogd.ours" ] && ! pgrep -x virtlogd >/dev/null; then
+		rm -f "$RIG/run/virtlogd.ours"
+	fi
+	# A probe journal beside the rig's nova.conf whose process is gone was left by a probe killed
+	# with the machine (the watchdog died too). The module would restore that probe's backup
+	# on its next run; the rig writes nova.conf itself, so the backup is of no use here.
+	local j="$NOVA_CONF.cpuflags-probe.json" jpid
+	if [ -e "$j" ] && grep -q 'Written by tests/rig/nova-rig.sh' "$NOVA_CONF" 2>/dev/null; then
+		jpid=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$j" | head -1)
+		if ! pid_alive "$jpid"; then
+			local backup; backup=$(sed -n 's/.*"backup": *"\([^"]*\)".*/\1/p' "$j" | head -1)
+			rm -f "$j" ${backup:+"$backup"}
+			log "removed the journal (and backup) of a probe that died unrecovered (pid ${jpid:-?}): the rig writes nova.conf itself"
+		fi
+	fi
+}
+
 cmd_up() {
 	need_root
 	local start; start=$(now)
@@ -380,6 +439,7 @@ auth_strategy = noauth2
 [placement_database]
 connection = sqlite:///$RIG/db/placement.sqlite
 EOF
+	clear_stale_run_state
 	up_libvirt
 	install_nova_conf
 	up_rabbit
