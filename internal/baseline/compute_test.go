@@ -47,15 +47,15 @@ func TestRecommendedModels(t *testing.T) {
 			notFit:    map[string][]string{"Cascadelake-Server": {"avx512bw", "avx512cd", "avx512dq", "avx512f", "avx512vl", "avx512vnni", "clflushopt", "clwb", "ssbd", "xgetbv1", "xsavec"}},
 			wantExtra: []string{"abm", "arat", "f16c", "pdpe1gb", "rdrand", "ss", "tsc_adjust", "vme", "xsaveopt"},
 			reason:    "Broadwell-IBRS fits both (TSX present) and leaves the fewest flags"},
-		{name: "rome+milan", files: []string{rome, milan}, model: "SandyBridge",
+		{name: "rome+milan", files: []string{rome, milan}, model: "SandyBridge-IBRS",
 			notFit:    map[string][]string{"EPYC-IBPB": {"svm"}},
 			wantExtra: []string{"clwb", "umip", "rdpid", "clzero", "sha-ni", "xsaveerptr"},
-			reason:    "every AMD model needs svm, which the predicted views give only with nested: true"},
-		{name: "intel+amd", files: []string{cascade, milan}, model: "SandyBridge", mixed: true,
-			notFit:    map[string][]string{"Nehalem-IBRS": {"spec-ctrl"}, "Haswell-noTSX": {"erms"}},
+			reason:    "every AMD model needs svm, which the predicted views give only with nested: true; Linux 5.6 to 6.12 synthesize Intel's spec-ctrl on AMD hosts with IBPB and IBRS (guestview rule spec-ctrl-amd-ibpb-ibrs)"},
+		{name: "intel+amd", files: []string{cascade, milan}, model: "SandyBridge-IBRS", mixed: true,
+			notFit:    map[string][]string{"Haswell-noTSX": {"erms"}},
 			wantExtra: []string{"avx2", "fma", "xsaveopt"},
 			warn:      "mixed vendors (AMD, Intel)",
-			reason:    "only vendor-neutral feature sets survive; KVM emulates tsc-deadline and x2apic on AMD"},
+			reason:    "only vendor-neutral feature sets survive; KVM emulates tsc-deadline and x2apic on AMD and synthesizes spec-ctrl there (Linux 5.6 to 6.12)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

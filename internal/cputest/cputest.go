@@ -43,11 +43,16 @@ type Host struct {
 	QEMU50 bool
 }
 
-// Stack is the hypervisor stack the capture proves: the default assumption
-// (Linux 5.10, QEMU 5.2) for QEMU >= 5.0 captures, nothing known otherwise.
+// Stack is the hypervisor stack the capture proves: QEMU 5.0 for the
+// captures whose model expansion lists QEMU 5.0's vmx-* properties, and no
+// kernel version (nothing in libvirt's data names it, and the captures show
+// vendor kernels older than some of their features' first mainline
+// release: the Core i7-8550U's lacks Linux 5.6's synthesized AMD bits).
+// The synthesized /proc/cpuinfo uses Linux 6.12's names, so the capture's
+// flags prove nothing about the kernel that made the data either.
 func (h Host) Stack() guestview.Stack {
 	if h.QEMU50 {
-		return guestview.Stack{}
+		return guestview.Stack{Linux: guestview.StackUnknown, QEMU: "5.0"}
 	}
 	return guestview.Stack{Linux: guestview.StackUnknown, QEMU: guestview.StackUnknown}
 }

@@ -75,6 +75,10 @@ func (e evalEnv) applies(r Rule) (bool, string) {
 		ok = false
 		unless = append(unless, "stack linux >= "+r.MinLinux)
 	}
+	if r.BeforeLinux != "" && !olderThan(e.opts.Stack.Linux, r.BeforeLinux) {
+		ok = false
+		unless = append(unless, "stack linux < "+r.BeforeLinux)
+	}
 	if r.MinQEMU != "" && !atLeast(e.opts.Stack.QEMU, r.MinQEMU) {
 		ok = false
 		unless = append(unless, "stack qemu >= "+r.MinQEMU)

@@ -19,6 +19,15 @@ func atLeast(have, want string) bool {
 	return h[1] >= w[1]
 }
 
+// olderThan reports whether version have is known to be older than want;
+// an unknown or unparsable have is not.
+func olderThan(have, want string) bool {
+	if _, ok := parseVersion(have); !ok {
+		return false
+	}
+	return !atLeast(have, want)
+}
+
 func parseVersion(s string) ([2]int, bool) {
 	s = strings.TrimSpace(s)
 	var out [2]int
