@@ -21,8 +21,8 @@ func addPredictionFlags(fs *flag.FlagSet) predictionFlags {
 		nested:     fs.Bool("nested", false, "the hypervisors run KVM with nested=1: vmx/svm and their nested-only sub-features are given"),
 		pmu:        fs.Bool("pmu", false, "guests get a virtual PMU (libvirt <pmu state='on'/>): pdcm and the AMD performance counters are given"),
 		pt:         fs.Bool("pt", false, "kvm_intel runs with pt_mode=1: intel-pt is given"),
-		stackLinux: fs.String("stack-linux", "", "hypervisor kernel version (e.g. 6.1), or unknown; default: assume "+guestview.DefaultStack.Linux),
-		stackQEMU:  fs.String("stack-qemu", "", "hypervisor QEMU version (e.g. 7.2), or unknown; default: assume "+guestview.DefaultStack.QEMU),
+		stackLinux: fs.String("stack-linux", "", "hypervisor kernel version (e.g. 6.1), or unknown; default: what the capture's flag names prove, else "+guestview.DefaultStack.Linux),
+		stackQEMU:  fs.String("stack-qemu", "", "hypervisor QEMU version (e.g. 7.2), or unknown; default: "+guestview.DefaultStack.QEMU),
 	}
 }
 

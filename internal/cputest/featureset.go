@@ -11,9 +11,9 @@ import (
 	"github.com/kvm-migration/cpuflags/internal/refdata"
 )
 
-// tsvRows reads a TSV file with a header line into maps; lines starting with
+// TSVRows reads a reference TSV file with a header line into maps; lines starting with
 // '#' are comments.
-func tsvRows(t testing.TB, path string) []map[string]string {
+func TSVRows(t testing.TB, path string) []map[string]string {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -76,7 +76,7 @@ func Load(t testing.TB) *Set {
 	t.Helper()
 	dir := refdata.MustFind(t)
 	r := &Set{dir: dir}
-	for _, row := range tsvRows(t, filepath.Join(dir, "libvirt_features.tsv")) {
+	for _, row := range TSVRows(t, filepath.Join(dir, "libvirt_features.tsv")) {
 		f := libvirtFeature{name: row["name"]}
 		switch row["type"] {
 		case "cpuid":
@@ -93,7 +93,7 @@ func Load(t testing.TB) *Set {
 		}
 		r.features = append(r.features, f)
 	}
-	for _, row := range tsvRows(t, filepath.Join(dir, "linux_cpufeatures.tsv")) {
+	for _, row := range TSVRows(t, filepath.Join(dir, "linux_cpufeatures.tsv")) {
 		if row["visible"] != "yes" || row["procname"] == "" || row["leaf"] == "" || !strings.HasPrefix(row["leaf"], "0x") {
 			continue
 		}

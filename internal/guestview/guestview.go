@@ -100,6 +100,10 @@ type Options struct {
 	// Stack is the assumed Linux/QEMU of the hypervisors (empty fields:
 	// DefaultStack; StackUnknown: not known).
 	Stack Stack `json:"stack"`
+	// Measured are the versions read on the live host itself (the running
+	// kernel's release, the QEMU libvirt runs); they apply where Stack
+	// leaves a field empty.
+	Measured Stack `json:"measured,omitempty"`
 }
 
 // Host is what Predict needs to know about one host.
@@ -142,6 +146,8 @@ type View struct {
 	Options Options `json:"options"`
 	// StackAssumed is true when a stack version came from DefaultStack.
 	StackAssumed bool `json:"stack_assumed"`
+	// StackBasis says where each stack version came from and why.
+	StackBasis StackBasis `json:"stack_basis"`
 	// Rules names the rule set (RulesVersion).
 	Rules string `json:"rules"`
 }
@@ -165,8 +171,9 @@ func rulesVersion() string {
 
 // Predict applies the rules to one host.
 func Predict(h Host, opts Options) View {
-	assumed := strings.TrimSpace(opts.Stack.Linux) == "" || strings.TrimSpace(opts.Stack.QEMU) == ""
-	opts.Stack = opts.Stack.Effective()
+	var basis StackBasis
+	opts.Stack, basis = ResolveStack(h.LinuxFlags, opts)
+	assumed := basis.Linux == OriginDefault || basis.QEMU == OriginDefault
 	have := toSet(h.Features)
 	flags := toSet(h.LinuxFlags)
 	vmx := toSet(h.VMXFlags)
@@ -219,6 +226,7 @@ func Predict(h Host, opts Options) View {
 		Rules:    RulesVersion,
 
 		StackAssumed: assumed,
+		StackBasis:   basis,
 	}
 	for _, f := range sortedKeys(dropped) {
 		v.Dropped = append(v.Dropped, dropped[f])

@@ -2,7 +2,9 @@ package guestview_test
 
 import (
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -166,7 +168,7 @@ func TestReferenceHostsStackGated(t *testing.T) {
 				wrong[f] = true
 			}
 			var gates []string
-			for _, f := range sortedKeys(wrong) {
+			for _, f := range slices.Sorted(maps.Keys(wrong)) {
 				g, ok := gatedAbove(f, h.Vendor, h.Stack())
 				if !ok {
 					t.Errorf("%s on a %s stack: %s is refused by this host's stack but no rule gated above what the capture proves (%+v) explains it", h.Name, as.name, f, h.Stack())
@@ -227,15 +229,6 @@ func versionAtLeast(have, want string) bool {
 		}
 	}
 	return true
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // TestReferenceHostsNested: with nested: true, hosts whose KVM ran with

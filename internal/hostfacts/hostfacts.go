@@ -7,7 +7,6 @@ package hostfacts
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -62,6 +61,9 @@ type Options struct {
 	CPUMapDir  string // the host's libvirt cpu_map; its feature names win
 	Runner     libvirt.Runner
 	Prediction Prediction
+	// QEMUVersion reports the hypervisor's QEMU when libvirt does not
+	// (nil: run the QEMU binary with --version; see measureStack).
+	QEMUVersion func(ctx context.Context) (version, source string, err error)
 }
 
 // Excluded explains one Linux flag that has no libvirt feature. Facts carry
@@ -118,6 +120,7 @@ type Facts struct {
 	TrustedFeatures  []string                 `json:"trusted_features"`
 	NestedOnly       []string                 `json:"nested_only,omitempty"`
 	GuestView        *guestview.View          `json:"guest_view,omitempty"`
+	Stack            *MeasuredStack           `json:"stack,omitempty"`
 	Overpromised     []string                 `json:"overpromised,omitempty"`
 	Warnings         []string                 `json:"warnings,omitempty"`
 }
@@ -175,7 +178,12 @@ func Gather(ctx context.Context, opts Options) (*Facts, error) {
 	if opts.Libvirt == LibvirtAlways && !f.Libvirt.Available {
 		return nil, fmt.Errorf("libvirt=always but libvirt could not be asked: %s", f.Libvirt.Reason)
 	}
-	decideTrust(f, opts.Prediction)
+	pred := opts.Prediction
+	if opts.Src == "" {
+		f.Stack = measureStack(ctx, opts, f.Libvirt)
+		pred.Guest.Measured = guestview.Stack{Linux: f.Stack.KernelRelease, QEMU: f.Stack.QEMU}
+	}
+	decideTrust(f, pred)
 	return f, nil
 }
 
@@ -254,80 +262,6 @@ func (f *Facts) ExplainExclusions(t *featnames.Table) {
 			f.Excluded[flag] = e
 		}
 	}
-}
-
-func askLibvirt(ctx context.Context, opts Options, f *Facts) LibvirtView {
-	v := LibvirtView{VirtType: opts.VirtType}
-	switch {
-	case opts.Libvirt == LibvirtNever:
-		v.Reason = "not asked (libvirt=never)"
-		return v
-	case opts.Src != "" && opts.Libvirt != LibvirtAlways:
-		v.Reason = "not asked: the facts come from a captured file, not from this host"
-		return v
-	}
-	v.Asked = true
-	runner := opts.Runner
-	if runner == nil {
-		runner = libvirt.Virsh{URI: opts.LibvirtURI}
-	}
-	client := libvirt.Client{R: runner}
-	virtType := opts.VirtType
-	if virtType == "" {
-		virtType = "kvm"
-	}
-	// domcapabilities does not need the versions: ask both at once (two
-	// virsh processes overlap; a gather is mostly waiting for virsh).
-	type domCaps struct {
-		dc  *libvirt.DomCaps
-		raw []byte
-		err error
-	}
-	dcc := make(chan domCaps, 1)
-	go func() {
-		dc, raw, err := client.DomCaps(ctx, virtType)
-		dcc <- domCaps{dc, raw, err}
-	}()
-	vers, err := client.Versions(ctx)
-	got := <-dcc
-	if err != nil {
-		v.Reason = describeLibvirtError(err)
-		return v
-	}
-	v.Versions = &vers
-	v.VirtType = virtType
-	dc, raw, err := got.dc, got.raw, got.err
-	if err != nil {
-		v.Reason = describeLibvirtError(err)
-		return v
-	}
-	v.Models = dc.Models
-	for _, m := range dc.Models {
-		if m.Usable == "yes" {
-			v.UsableModels = append(v.UsableModels, m.Name)
-		}
-	}
-	if !dc.HostModel.Supported {
-		v.Reason = "libvirt reports no host-model CPU for virt type " + virtType
-		return v
-	}
-	feats, err := client.HostModelFeatures(ctx, dc, raw)
-	if err != nil {
-		v.Reason = describeLibvirtError(err)
-		return v
-	}
-	v.Available = true
-	v.HostModel = dc.HostModel.Model
-	v.HostModelVendor = dc.HostModel.Vendor
-	v.HostModelFeature = nonNil(feats)
-	return v
-}
-
-func describeLibvirtError(err error) string {
-	if errors.Is(err, libvirt.ErrVirshNotFound) {
-		return "virsh is not installed on this host (install libvirt-clients); /proc/cpuinfo is trusted instead: " + err.Error()
-	}
-	return err.Error() + "; /proc/cpuinfo is trusted instead"
 }
 
 // decideTrust picks the view later steps use. libvirt's domcapabilities is

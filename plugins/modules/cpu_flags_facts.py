@@ -113,13 +113,15 @@ options:
   stack_linux:
     description:
       - Kernel version of the hypervisors (for example V(6.1)); features only newer KVM gives stay out
-        of the predicted view below it. Empty assumes 5.10; V(unknown) assumes nothing.
+        of the predicted view below it. V(unknown) assumes nothing. Empty uses the running kernel's
+        release on a live host; for a captured file, what the capture's flag names prove (a kernel
+        at least as new as the newest name, older than a name later kernels dropped), else 5.10.
     type: str
     default: ""
   stack_qemu:
     description:
-      - QEMU version of the hypervisors (for example V(7.2)). Empty assumes 5.2; V(unknown) assumes
-        nothing.
+      - QEMU version of the hypervisors (for example V(7.2)). V(unknown) assumes nothing. Empty uses
+        the live host's QEMU (libvirt's running hypervisor, else the QEMU binary's version), else 5.2.
     type: str
     default: ""
 notes:
@@ -261,7 +263,14 @@ ansible_facts:
         guest_view:
           description: >-
             The predicted guest view: its features, the features added (emulated) and dropped, each
-            with rule, kind, reason and what would let it through, the options and the effective stack.
+            with rule, kind, reason and what would let it through, the options and the effective stack,
+            and C(stack_basis): where each stack version came from (C(given), C(measured), C(inferred),
+            C(default), C(unknown)) and why, with the kernel bounds the capture's flag names prove.
+          type: dict
+        stack:
+          description: >-
+            The live host's hypervisor software, read for the prediction: C(kernel_release) (uname -r)
+            and C(qemu) with C(qemu_source); absent for a captured file.
           type: dict
         nested_only:
           description: Trusted features a guest gets only where every host runs KVM with nested=1.
