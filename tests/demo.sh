@@ -23,6 +23,6 @@ GROUPS_=source,target,gen3
 echo "demo 1/2: gather the six hypervisors' CPUs and compute what they can share (playbooks/baseline.yml)"
 .venv/bin/ansible-playbook -i "$INV" playbooks/baseline.yml -e cpu_flags_groups=$GROUPS_ \
   -e cpu_flags_baseline_output_dir="$OUT/report"
-echo "demo 2/2: the nova.conf change each hypervisor would get, from the reviewed report.json, in check mode (playbooks/rollout.yml)"
+echo "demo 2/2: the nova.conf change each hypervisor would get, from the reviewed plan.json, in check mode (playbooks/rollout.yml)"
 .venv/bin/ansible-playbook -i "$INV" playbooks/rollout.yml --check --diff -e cpu_flags_groups=$GROUPS_ \
-  -e @examples/demo/rollout-check.yml -e cpu_flags_rollout_report="$OUT/report/report.json"
+  -e @examples/demo/rollout-check.yml -e cpu_flags_rollout_plan="$OUT/report/plan.json"

@@ -70,7 +70,9 @@ check baseline "$PY/ansible-playbook" -i "$INV" tests/integration/test_baseline.
 check baseline-second "$PY/ansible-playbook" -i "$INV" playbooks/baseline.yml "${BASE[@]}" -e cpu_flags_baseline_output_dir="$OUT/report"
 check baseline-idempotent changed_zero "$OUT/baseline-second.log"
 check baseline-check "$PY/ansible-playbook" -i "$INV" --check playbooks/baseline.yml "${BASE[@]}" -e cpu_flags_baseline_output_dir="$OUT/report-check"
-check baseline-check-wrote-nothing test ! -e "$OUT/report-check"
+# Check mode writes the plan and the reports (controller-side files) and says so.
+check baseline-check-wrote-the-plan test -s "$OUT/report-check/plan.json"
+check baseline-check-says contains baseline-check "(written in check mode: a controller-side file; no hypervisor was changed)"
 check baseline-blocked "$PY/ansible-playbook" -i "$INV" tests/integration/test_baseline_blocked.yml
 
 # --- one variable names the hypervisor groups; a group that is not there fails
@@ -126,6 +128,58 @@ check plan-schema "$PY/python" -c "import json, jsonschema; s = json.load(open('
 jsonschema.Draft202012Validator.check_schema(s); \
 jsonschema.Draft202012Validator(s, format_checker=jsonschema.FormatChecker()).validate(json.load(open('$OUT/report/plan.json')))"
 check plan-verify "$PY/ansible-playbook" -i "$INV" tests/integration/test_plan.yml -e plan_path="${OUT#"$ROOT"/}/report/plan.json"
+
+# --- the rollout applies a reviewed plan exactly, or refuses it before it
+# touches any host: real (not check-mode) runs on one copy of the example
+# nova.conf with a restart command that leaves a marker (files/rollout-run.yml)
+RP=$OUT/rollout-plan; mkdir -p "$RP"
+cp examples/demo/nova/nova.conf "$RP/nova.conf.orig"
+sed -e 's/^microcode\t: 0x5000021$/microcode\t: 0x5003102/' -e 's/ hle / /; s/ rtm / /' \
+  examples/demo/cpus/intel-xeon-gold-6230-cascadelake.cpuinfo > "$RP/clx-01.cpuinfo"
+ROLL=(env CPUFLAGS_TEST_OUT="$RP" "$PY/ansible-playbook" -i "$INV" playbooks/rollout.yml
+      "${BASE[@]}" -e @tests/integration/files/rollout-run.yml)
+untouched() { cmp "$RP/nova.conf" "$RP/nova.conf.orig" && [ ! -e "$RP/restarted" ] && echo "nova.conf unchanged, no restart"; }
+refused() { # refused ARGS...: the rollout fails, and no host was touched
+  cp "$RP/nova.conf.orig" "$RP/nova.conf"; rm -f "$RP/restarted"
+  if "${ROLL[@]}" "$@"; then echo "the rollout did not refuse"; return 1; fi
+  untouched
+}
+exact() { # exact LOG PLAN: every host's diff writes exactly the plan's model and flags
+  "$PY/python" - "$1" "$2" <<'PYEOF'
+import json, re, sys
+log, plan = open(sys.argv[1]).read(), json.load(open(sys.argv[2]))
+models = re.findall(r"^\+cpu_models = (.*)$", log, re.M)
+flags = re.findall(r"^\+cpu_model_extra_flags = (.*)$", log, re.M)
+want = sorted(plan["nova"]["cpu_model_extra_flags"])
+ok = len(models) == len(plan["hosts"]) == len(flags) and set(models) == {plan["model"]} \
+    and all(sorted(f.replace(" ", "").split(",")) == want for f in flags)
+print("%d hosts, model %s, flags %s: %s" % (len(models), set(models), flags[:1], "exact" if ok else "NOT the plan"))
+sys.exit(0 if ok else 1)
+PYEOF
+}
+cp "$RP/nova.conf.orig" "$RP/nova.conf"
+check plan-good-check "${ROLL[@]}" --check --diff -e cpu_flags_rollout_plan="$OUT/report/plan.json"
+check plan-good-exact exact "$OUT/plan-good-check.log" "$OUT/report/plan.json"
+check plan-good-says contains plan-good-check "holds for 6 host(s): cpu_models"
+check plan-blocked-made "$PY/ansible-playbook" -i "$INV" playbooks/baseline.yml "${BASE[@]}" \
+  -e cpu_flags_baseline_model=Cascadelake-Server -e cpu_flags_baseline_output_dir="$RP/blocked"
+check plan-blocked refused -e cpu_flags_rollout_plan="$RP/blocked/plan.json"
+check plan-blocked-says contains plan-blocked "bdw-01: the plan is blocked here: base model Cascadelake-Server cannot run on this host (lacking "
+check plan-source-made "$PY/ansible-playbook" -i "$INV" playbooks/baseline.yml \
+  -e cpu_flags_groups=source -e cpu_flags_baseline_output_dir="$RP/source"
+check plan-outside refused -e cpu_flags_rollout_plan="$RP/source/plan.json"
+check plan-outside-says contains plan-outside "rome-01: not in the plan (it covers bdw-01, clx-01)"
+check plan-changed refused -i tests/integration/files/changed-host.yml -e cpu_flags_rollout_plan="$OUT/report/plan.json"
+check plan-changed-says contains plan-changed "clx-01: changed since the plan was made (microcode 0x5000021 -> 0x5003102; features lost: hle, rtm)"
+check plan-report-refused refused -e cpu_flags_rollout_report="$OUT/report/report.json"
+check plan-report-says contains plan-report-refused "a report is not bound to the hosts it describes"
+# Drift: nothing changed passes; the changed capture is named and fails.
+check drift-none env CPUFLAGS_TEST_OUT="$RP" "$PY/ansible-playbook" -i "$INV" playbooks/drift.yml \
+  "${BASE[@]}" -e cpu_flags_rollout_plan="$OUT/report/plan.json"
+check drift-none-says contains drift-none "the plan still holds: every host given matches its fingerprint"
+check drift-changed bash -c "! env CPUFLAGS_TEST_OUT='$RP' '$PY/ansible-playbook' -i '$INV' -i tests/integration/files/changed-host.yml \
+  playbooks/drift.yml -e cpu_flags_groups=source,target,gen3 -e cpu_flags_rollout_plan='$OUT/report/plan.json'"
+check drift-changed-says contains drift-changed "clx-01 changed (new microcode): microcode 0x5000021 -> 0x5003102; features lost: hle, rtm"
 
 # --- Debian 12's ansible-core 2.14
 if [ -x /usr/bin/ansible-playbook ]; then
@@ -234,7 +288,8 @@ fi
 check wrong-serial-list fails_before_hypervisors "give how many hypervisors to change" \
   "$PY/ansible-playbook" -i "$INV" playbooks/rollout.yml -e cpu_flags_groups=source -e '{"cpu_flags_rollout_serial": [1, "0"]}'
 check site-check-shows-diff grep -q '^+cpu_models = ' "$OUT/site-check-from-artifact.log"
-check site-check-wrote-nothing test ! -e "$OUT/site-check"
+check site-check-wrote-the-plan test -s "$OUT/site-check/plan.json"
+check site-check-exact exact "$OUT/site-check-from-artifact.log" "$OUT/site-check/plan.json"
 
 echo
 [ ${#failures[@]} -eq 0 ] || echo "failed: ${failures[*]}"
