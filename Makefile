@@ -127,7 +127,7 @@ sanity: venv ## ansible-test sanity on the collection's files (as in the artifac
 	bash tests/sanity.sh
 
 lint: build venv
-	$(PY)/ansible-lint --profile production
+	ANSIBLE_COLLECTIONS_PATH=$(COLL_ROOT):$$(bash tests/awx/fetch-collection.sh) $(PY)/ansible-lint --profile production
 
 demo: build venv ## the main job on the embedded demo inventory
 	@bash tests/demo.sh

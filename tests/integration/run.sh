@@ -201,9 +201,21 @@ elif [ "${CI:-}" = true ]; then
   failed=$((failed+1)); failures+=("core214-missing"); echo "FAIL Debian ansible-core 2.14 not installed (tests/setup-host.sh)"
 fi
 
-# --- lint (ANSIBLE_HOME of its own: ansible-lint installs the collection under
+# --- AWX as code (collection/awx): configure.yml's every task run by the real
+# awx.awx modules (up to the connection: no controller here), the workflow's
+# structure and surveys against AWX's rules (tests/awx/check.py), and the
+# workflow run job after job with ansible-runner, as AWX runs it
+# (tests/awx/workflow.py): the plan job's artifact is the plan the rollout job
+# applies; the rollout job alone refuses.
+AWXC=$(bash tests/awx/fetch-collection.sh) || AWXC=/nonexistent
+check awx-syntax env ANSIBLE_COLLECTIONS_PATH="$ANSIBLE_COLLECTIONS_PATH:$AWXC" "$PY/ansible-playbook" --syntax-check collection/awx/configure.yml
+check awx-configure "$PY/python" tests/awx/check.py "$AWXC"
+check awx-workflow env CPUFLAGS_DEMO_DIR="$ROOT/examples/demo" "$PY/python" tests/awx/workflow.py --inventory "$INV" \
+  --out "$OUT/awx" --rollout-check -e @examples/demo/rollout-check.yml -e @tests/awx/demo-vars.yml
+
+# --- lint (configure.yml's modules come from awx.awx; ANSIBLE_HOME of its own: ansible-lint installs the collection under
 # it, and a shared ~/.ansible is raced by other checkouts' runs)
-check ansible-lint env ANSIBLE_HOME="$OUT/ansible-home" "$PY/ansible-lint" --profile production --offline
+check ansible-lint env ANSIBLE_HOME="$OUT/ansible-home" ANSIBLE_COLLECTIONS_PATH="$ANSIBLE_COLLECTIONS_PATH:$AWXC" "$PY/ansible-lint" --profile production --offline
 
 # --- make demo says each thing once (tests/demo.sh). 77 lines, each earned:
 # per run (2 runs: baseline, rollout in check mode) a header, the input check's

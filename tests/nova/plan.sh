@@ -94,6 +94,25 @@ check plan-good-compute-up bash -c "service nova-compute status"
 check drift-good "$PY/ansible-playbook" -i "$INV" playbooks/drift.yml -e cpu_flags_groups=hypervisors -e cpu_flags_rollout_plan="$OUT/good/plan.json"
 check drift-good-says contains drift-good "the plan still holds"
 
+# The AWX workflow plan -> approval -> rollout, each job run by ansible-runner
+# as AWX runs it (tests/awx/workflow.py), for real against the rig: the plan
+# job in check mode publishes the plan as an artifact, the rollout job applies
+# it; launched without it, the rollout job refuses.
+cp -a "$OUT/nova.conf.orig" "$CONF"; service nova-compute restart >/dev/null 2>&1
+printf 'cpu_flags_baseline_nova_release: "%s"\n' "$NOVA_RELEASE" > "$OUT/awx-answers.yml"
+check awx-workflow "$PY/python" tests/awx/workflow.py --inventory "$INV" --out "$OUT/awx" -e @tests/awx/rig-vars.yml -e @"$OUT/awx-answers.yml"
+check awx-workflow-exact "$PY/python" - "$CONF" "$OUT/awx/plan-job.artifacts.json" <<'PYEOF'
+import configparser, json, sys
+conf = configparser.ConfigParser(strict=False, interpolation=None)
+conf.read(sys.argv[1])
+plan = json.load(open(sys.argv[2]))["cpu_flags_rollout_plan"]
+lv = conf["libvirt"]
+got = (lv.get("cpu_mode"), lv.get(plan["nova"]["model_option"]), sorted(f.strip() for f in lv.get("cpu_model_extra_flags", "").split(",") if f.strip()))
+want = ("custom", plan["model"], sorted(plan["nova"]["cpu_model_extra_flags"]))
+print("nova.conf %s, plan %s" % (got, want))
+sys.exit(0 if got == want else 1)
+PYEOF
+
 # Leave the rig as it was.
 cp -a "$OUT/nova.conf.orig" "$CONF"
 service nova-compute restart >/dev/null 2>&1 || true
