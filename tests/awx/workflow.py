@@ -21,6 +21,7 @@ Prints one line per check and a total; writes the artifacts to DIR.
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 
@@ -98,12 +99,17 @@ def main():
     cmd = "--diff" + (" --check" if args.rollout_check else "")
     r, out, _ = job(args.out, "rollout-job", "collection/awx/rollout.yml", inventory, roll_vars, cmd)
     check("rollout job with the artifact succeeds", r.rc == 0, "rc=%s, see rollout-job.log" % r.rc)
-    check("rollout job rolls out the published plan", ("rolling out plan " + plan["digest"][7:19]) in out
-          and ("plan %s holds for" % plan["digest"][7:19]) in out)
+    short = plan["digest"][7:19]
+    check("rollout job rolls out the published plan", ("rolling out plan " + short) in out
+          and re.search(r"plan %s holds for" % short, out, re.I) is not None)
     model_lines = [l for l in out.splitlines() if l.startswith("+" + plan["nova"]["model_option"] + " = ")]
+    shown = set()
+    for m in re.findall(r"^nova.conf change on (.*?) \(", out, re.M):
+        shown.update(h.strip() for h in m.split(","))
     check("rollout job writes the plan's model on every host",
-          len(model_lines) == len(plan["hosts"]) and all(l.endswith(" = " + plan["model"]) for l in model_lines),
-          str(model_lines[:2]))
+          model_lines and all(l.endswith(" = " + plan["model"]) for l in model_lines)
+          and (shown == set(plan["hosts"]) or len(model_lines) == len(plan["hosts"])),
+          "%s for %s" % (model_lines[:2], sorted(shown)))
 
     # The rollout job launched on its own (no artifact): refused before any hypervisor.
     r, out, _ = job(args.out, "rollout-job-alone", "collection/awx/rollout.yml", inventory, dict(jt_vars, **wf_vars), "--diff")
