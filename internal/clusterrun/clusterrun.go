@@ -45,10 +45,16 @@ func Compute(in Input) (*baseline.Result, error) {
 	if len(in.Hosts) == 0 {
 		return nil, fmt.Errorf("no hosts: give the facts of at least one hypervisor")
 	}
+	limit, rel, err := hostCPUCheck(in.NovaRelease)
+	if err != nil {
+		return nil, err
+	}
+	dropped := map[string]int{}
 	acc := &baseline.Accumulator{}
 	// Hosts whose facts decoded to one *Facts (identical documents) share
 	// one baseline.Host description.
 	first := map[*hostfacts.Facts]string{}
+	lost := map[*hostfacts.Facts][]string{}
 	for _, h := range in.Hosts {
 		if h.Facts == nil {
 			return nil, fmt.Errorf("host %s has no facts; run cpu_flags_facts on it first", h.Name)
@@ -57,8 +63,15 @@ func Compute(in Input) (*baseline.Result, error) {
 		if as, ok := first[h.Facts]; ok {
 			err = acc.AddSame(h.Name, h.Group, as)
 		} else {
-			err = acc.Add(HostFromFacts(h.Name, h.Group, h.Facts))
+			host := HostFromFacts(h.Name, h.Group, h.Facts)
+			if limit {
+				host, lost[h.Facts] = limitToHostCPU(host, h.Facts)
+			}
+			err = acc.Add(host)
 			first[h.Facts] = strings.TrimSpace(h.Name)
+		}
+		for _, f := range lost[h.Facts] {
+			dropped[f]++
 		}
 		if err != nil {
 			return nil, err
@@ -72,6 +85,9 @@ func Compute(in Input) (*baseline.Result, error) {
 	r, err := baseline.Compute(acc, req)
 	if err != nil {
 		return nil, err
+	}
+	if w := hostCPUWarning(rel, dropped); w != "" {
+		r.Warnings = append(r.Warnings, w)
 	}
 	markMissing(r, in.Missing)
 	return r, nil
