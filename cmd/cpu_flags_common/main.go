@@ -41,10 +41,11 @@ var spec = ansiblemod.Spec{
 		"candidates":       {Type: ansiblemod.TypeInt, Default: 5},
 		"missing_hosts":    {Type: ansiblemod.TypeDict},
 		"nova_release":     {Default: ""},
+		"libvirt_version":  {Default: ""},
 		"plan":             {Type: ansiblemod.TypeRaw},
 		"plan_check":       {Default: checkVerify, Choices: []string{checkVerify, checkDrift}},
 	},
-	MutuallyExclusive: [][]string{{"plan", "model"}, {"plan", "instance"}, {"plan", "output_dir"}, {"plan", "nova_release"}, {"plan", "missing_hosts"}},
+	MutuallyExclusive: [][]string{{"plan", "model"}, {"plan", "instance"}, {"plan", "output_dir"}, {"plan", "nova_release"}, {"plan", "libvirt_version"}, {"plan", "missing_hosts"}},
 }
 
 func main() { os.Exit(ansiblemod.Run(spec, os.Args, run)) }
@@ -54,7 +55,7 @@ func run(ctx context.Context, m *ansiblemod.Module, r *ansiblemod.Result) error 
 		return checkPlan(m, r)
 	}
 	in := clusterrun.Input{Model: m.Str("model"), Groups: m.List("groups"), Candidates: m.Int("candidates"),
-		NovaRelease: m.Str("nova_release")}
+		NovaRelease: m.Str("nova_release"), LibvirtVersion: m.Str("libvirt_version")}
 	hosts, err := hostsFromParams(m.Dict("facts"), in.Groups, m.Dict("inventory_groups"), m.Dict("missing_hosts"))
 	if err != nil {
 		return err

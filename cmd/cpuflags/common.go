@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kvm-migration/cpuflags/internal/artifacts"
+	"github.com/kvm-migration/cpuflags/internal/baseline"
 	"github.com/kvm-migration/cpuflags/internal/clusterrun"
 	"github.com/kvm-migration/cpuflags/internal/hostfacts"
 	"github.com/kvm-migration/cpuflags/internal/plan"
@@ -27,6 +28,7 @@ func cmdCommon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	out := fs.String("out", "", "also write every artifact (flag lists, report.json/md/html, plan.json) into this directory")
 	predFlags := addPredictionFlags(fs)
 	novaRelease := fs.String("nova-release", "", "target Nova release for the plan's nova.conf form, e.g. zed, 2023.1 or 26.2.0 (default: "+plan.DefaultNovaRelease+" or later)")
+	libvirtVersion := fs.String("libvirt-version", "", "libvirt version to assume for hosts whose facts carry none, e.g. 11.3.0 (default: "+baseline.DefaultAssumedLibvirt+", which defines no versioned model)")
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
@@ -49,7 +51,7 @@ func cmdCommon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	in := clusterrun.Input{Model: *model, Hosts: hosts, NovaRelease: *novaRelease}
+	in := clusterrun.Input{Model: *model, Hosts: hosts, NovaRelease: *novaRelease, LibvirtVersion: *libvirtVersion}
 	for _, h := range hosts {
 		if h.Group != "" && !slices.Contains(in.Groups, h.Group) {
 			in.Groups = append(in.Groups, h.Group)

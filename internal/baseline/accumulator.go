@@ -15,6 +15,9 @@ import (
 const (
 	ViewLibvirt = "libvirt"
 	ViewCPUInfo = "cpuinfo"
+	// ViewPredicted: the captured flags with the guest view predicted
+	// from them (hostfacts, guestview); judged as ViewCPUInfo is.
+	ViewPredicted = "predicted"
 )
 
 // Host is one hypervisor (or the test instance) as the baseline sees it.
@@ -36,6 +39,10 @@ type Host struct {
 	// LibvirtModels is the model usability the host's libvirt reported
 	// (domcapabilities custom mode); nil when libvirt was not asked.
 	LibvirtModels []ModelUsability `json:"libvirt_models,omitempty"`
+	// LibvirtVersion is the host's libvirt version when its facts carry one
+	// ("" for a capture): a host whose libvirt listed no models is judged by
+	// it (versioned model names), else by Request.LibvirtVersion.
+	LibvirtVersion string `json:"libvirt_version,omitempty"`
 }
 
 // ModelUsability is what a host's libvirt said about one named CPU model
@@ -54,8 +61,8 @@ type ModelUsability struct {
 
 // Accumulator holds the cumulative intersection of any number of hosts. The
 // result does not depend on the order of Add calls. Hosts whose description
-// is identical (view, vendor, CPU model name, features, Linux flags and
-// libvirt's model usability) share one host class: the intersection, the
+// is identical (view, vendor, CPU model name, features, Linux flags,
+// libvirt's model usability and version) share one host class: the intersection, the
 // model fit and the blockers are computed per class, each class's features
 // being a bitset over the accumulator's feature table, so adding a host
 // costs time proportional to its features and the rest proportional to the
@@ -74,6 +81,7 @@ type Accumulator struct {
 // class is one host class: the hosts sharing one description.
 type class struct {
 	view, vendor, modelName string
+	libvirtVersion          string
 	features, linuxFlags    []string
 	libvirtModels           []ModelUsability
 	feat, lin               bits
@@ -111,6 +119,7 @@ func (a *Accumulator) add(h Host, classOf func(Host) int) error {
 	}
 	h.Name = name
 	h.Group = strings.TrimSpace(h.Group)
+	h.LibvirtVersion = strings.TrimSpace(h.LibvirtVersion)
 	if h.View == "" {
 		h.View = ViewCPUInfo
 	}
@@ -159,7 +168,7 @@ func normalizedView(in []string) []string {
 func (a *Accumulator) classFor(h Host, feats, lin []string) int {
 	var hs maphash.Hash
 	hs.SetSeed(hashSeed)
-	for _, part := range []string{h.View, h.Vendor, h.ModelName} {
+	for _, part := range []string{h.View, h.Vendor, h.ModelName, h.LibvirtVersion} {
 		hs.WriteString(part)
 		hs.WriteByte(0)
 	}
@@ -178,14 +187,14 @@ func (a *Accumulator) classFor(h Host, feats, lin []string) int {
 	key := hs.Sum64()
 	for _, ci := range a.byHash[key] {
 		c := a.classes[ci]
-		if c.view == h.View && c.vendor == h.Vendor && c.modelName == h.ModelName &&
+		if c.view == h.View && c.vendor == h.Vendor && c.modelName == h.ModelName && c.libvirtVersion == h.LibvirtVersion &&
 			slices.Equal(c.features, feats) && slices.Equal(c.linuxFlags, lin) &&
 			slices.EqualFunc(c.libvirtModels, h.LibvirtModels, equalUsability) {
 			return int(ci)
 		}
 	}
 	c := &class{
-		view: h.View, vendor: h.Vendor, modelName: h.ModelName,
+		view: h.View, vendor: h.Vendor, modelName: h.ModelName, libvirtVersion: h.LibvirtVersion,
 		features: slices.Clone(feats), linuxFlags: slices.Clone(lin),
 	}
 	for _, m := range h.LibvirtModels {

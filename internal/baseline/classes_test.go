@@ -166,7 +166,7 @@ func TestClassFitMatchesPerHost(t *testing.T) {
 			hosts = append(hosts, h)
 		}
 		a := mustAcc(t, hosts...)
-		for _, c := range rankCandidates(cat, nil2names(), a, toSet(a.Common()), nil, newRequiredCache(a)) {
+		for _, c := range rankCandidates(cat, nil2names(), a, toSet(a.Common()), nil, newRequiredCache(a, ""), rankOptions{}) {
 			m := cat.Models[c.Model]
 			fits := true
 			for _, h := range hosts {

@@ -30,6 +30,22 @@ type Request struct {
 	// Candidates caps the fitting and non-fitting candidates listed;
 	// 0 means DefaultCandidates.
 	Candidates int
+	// AllowDisable says the target Nova accepts "-feature" in
+	// cpu_model_extra_flags (Wallaby and later): in a cluster of one vendor
+	// a model of that vendor may then run with the features some host lacks
+	// disabled, as libvirt's own baseline chooses (libvirtchoice.go).
+	AllowDisable bool
+	// Disable lists features of the named Model disabled for guests (a
+	// plan's disabled flags, checked again by drift): hosts lacking only
+	// these are not blocked.
+	Disable []string
+	// NovaRelease names the target Nova release for the explanation (e.g.
+	// "2023.1 (27)"); AllowDisable carries what it accepts.
+	NovaRelease string
+	// LibvirtVersion is the libvirt version assumed for hosts whose facts
+	// carry neither libvirt's model list nor its version; "" means
+	// DefaultAssumedLibvirt.
+	LibvirtVersion string
 }
 
 // ErrNoHosts is returned by Compute for an empty Accumulator.
@@ -63,10 +79,16 @@ func Compute(a *Accumulator, req Request) (*Result, error) {
 		Warnings:      []string{},
 		ExtraFlags:    []string{},
 		Explanation:   []string{},
+		DisabledFlags: []string{},
+		NovaRelease:   req.NovaRelease,
+	}
+	if err := CheckLibvirtVersion(req.LibvirtVersion); err != nil {
+		return nil, fmt.Errorf("compute the cluster baseline: %w", err)
 	}
 	r.summarize(a, hosts, ids)
 	common := toSet(r.Common)
-	rc := newRequiredCache(a)
+	rc := newRequiredCache(a, req.LibvirtVersion)
+	r.noteAssumedLibvirt(a, ids, rc.assumed)
 
 	// Base model.
 	var model *cpumodels.Model
@@ -78,7 +100,13 @@ func Compute(a *Accumulator, req Request) (*Result, error) {
 		}
 		model = m
 		r.ModelSource = ModelRequested
-		bl := classBlockers(m, a, rc)
+		for _, f := range req.Disable {
+			if f = strings.TrimSpace(f); m.HasFeature(f) && !slices.Contains(r.DisabledFlags, f) {
+				r.DisabledFlags = append(r.DisabledFlags, f)
+			}
+		}
+		sort.Strings(r.DisabledFlags)
+		bl := withoutDisabled(classBlockers(m, a, rc), r.DisabledFlags)
 		r.ModelBlockers = hostBlockers(a, bl)
 		if len(bl) > 0 {
 			r.ModelBlockedClasses = map[string][]string{}
@@ -88,14 +116,36 @@ func Compute(a *Accumulator, req Request) (*Result, error) {
 			}
 		}
 	}
-	cands := rankCandidates(cat, names, a, common, req.Instance, rc)
+	cands := rankCandidates(cat, names, a, common, req.Instance, rc, rankOptions{allowDisable: req.AllowDisable})
 	r.Candidates = pickCandidates(cands, req.Candidates, ids)
 	if model == nil {
 		for _, c := range cands {
 			if c.Fits {
 				model, _ = cat.Lookup(c.Model)
 				r.ModelSource = ModelRecommended
+				r.DisabledFlags = slices.Clone(c.Disabled)
+				if len(c.Disabled) > 0 {
+					r.PreferredOver = firstOtherVendorFit(cands)
+				}
+				if !req.AllowDisable && c.OtherVendor {
+					// What a Nova that can disable features would get.
+					for _, o := range rankCandidates(cat, names, a, common, req.Instance, rc, rankOptions{allowDisable: true}) {
+						if o.Fits {
+							if len(o.Disabled) > 0 {
+								r.NotDisabled = &Candidate{Model: o.Model, Vendor: o.Vendor, Disabled: o.Disabled, Score: o.Score}
+							}
+							break
+						}
+					}
+				}
 				break
+			}
+		}
+	}
+	if model != nil {
+		for _, f := range model.Removed {
+			if !common[f] {
+				r.RemovedFlags = append(r.RemovedFlags, f)
 			}
 		}
 	}
@@ -110,15 +160,62 @@ func Compute(a *Accumulator, req Request) (*Result, error) {
 
 	// Extra flags.
 	r.ExtraFlags, r.Excluded, r.InstanceFlags = extraFlags(r.Common, model, req.Instance, names, cat)
+	r.ExtraFlags = dropNestedOfDisabled(r.ExtraFlags, r.Excluded, r.DisabledFlags, cat)
 	r.linuxArtifacts(a, req, names)
 	r.warn(a, model, req, names)
 	r.explain(hosts, model, plain(cands))
 	if model != nil {
-		r.NovaConf = NovaConf(r.Model, r.ExtraFlags)
-		r.LibvirtXML = LibvirtCPUXML(r.Model, r.ExtraFlags)
-		r.QEMUCPU = QEMUCPU(r.Model, r.ExtraFlags)
+		r.NovaConf = NovaConf(r.Model, r.ExtraFlags, r.DisabledFlags...)
+		r.LibvirtXML = LibvirtCPUXML(r.Model, r.ExtraFlags, r.DisabledFlags...)
+		r.QEMUCPU = QEMUCPU(r.Model, r.ExtraFlags, r.DisabledFlags...)
 	}
 	return r, nil
+}
+
+// firstOtherVendorFit is the best model of another vendor that runs whole
+// on every host ("" when none).
+func firstOtherVendorFit(cands []ranked) string {
+	for _, c := range cands {
+		if c.Fits && c.OtherVendor && len(c.Disabled) == 0 {
+			return c.Model
+		}
+	}
+	return ""
+}
+
+// withoutDisabled drops the disabled features from class blockers: a class
+// that lacks only disabled features is not blocked.
+func withoutDisabled(bl map[int][]string, disabled []string) map[int][]string {
+	if len(disabled) == 0 {
+		return bl
+	}
+	out := map[int][]string{}
+	for ci, fs := range bl {
+		var keep []string
+		for _, f := range fs {
+			if !slices.Contains(disabled, f) {
+				keep = append(keep, f)
+			}
+		}
+		if len(keep) > 0 {
+			out[ci] = keep
+		}
+	}
+	return out
+}
+
+// noteAssumedLibvirt records the libvirt version assumed for the classes
+// whose facts carry neither libvirt's model list nor its version.
+func (r *Result) noteAssumedLibvirt(a *Accumulator, ids []string, assumed string) {
+	for ci, c := range a.classes {
+		if len(c.libvirtModels) == 0 && c.libvirtVersion == "" {
+			r.AssumedFor = append(r.AssumedFor, ids[ci])
+		}
+	}
+	if len(r.AssumedFor) > 0 {
+		r.AssumedLibvirt = assumed
+		sort.Slice(r.AssumedFor, func(i, j int) bool { return classIDLess(r.AssumedFor[i], r.AssumedFor[j]) })
+	}
 }
 
 func (r *Result) summarize(a *Accumulator, hosts []Host, ids []string) {

@@ -97,7 +97,7 @@ func TestRecommendedModels(t *testing.T) {
 func findCandidate(t *testing.T, model string, hosts []Host) Candidate {
 	t.Helper()
 	a := mustAcc(t, hosts...)
-	for _, c := range rankCandidates(testCatalog, nil2names(), a, toSet(a.Common()), nil, newRequiredCache(a)) {
+	for _, c := range rankCandidates(testCatalog, nil2names(), a, toSet(a.Common()), nil, newRequiredCache(a, ""), rankOptions{}) {
 		if c.Model == model {
 			return c.Candidate
 		}

@@ -2,6 +2,9 @@ package baseline
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/kvm-migration/cpuflags/internal/cpumodels"
@@ -45,24 +48,45 @@ func (r *Result) warn(a *Accumulator, model *cpumodels.Model, req Request, names
 		r.Warnings = append(r.Warnings, fmt.Sprintf("base model %s cannot run on %s (lacking %s): nova-compute would refuse to start there with cpu_models = %s",
 			r.Model, hostList(c.Members), strings.Join(c.Blocked, ", "), r.Model))
 	}
-	var cpuinfoHosts []string
+	// Hosts not described by libvirt: the predicted view (guest view
+	// predicted from the captured flags by rules) and the cpuinfo view
+	// (the flags as captured) differ in what KVM's limits do to them.
+	byView := map[string][]string{}
 	views := map[string]bool{}
 	for _, c := range a.classes {
 		views[c.view] = true
 	}
-	if len(views) > 1 || !views[ViewLibvirt] {
-		for _, h := range r.Hosts {
-			if h.View != ViewLibvirt {
-				cpuinfoHosts = append(cpuinfoHosts, h.Name)
-			}
+	for _, h := range r.Hosts {
+		if h.View != ViewLibvirt {
+			byView[h.View] = append(byView[h.View], h.Name)
 		}
 	}
-	if len(cpuinfoHosts) > 0 {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("%d host(s) (%s) were described by /proc/cpuinfo or lscpu, not libvirt: MSR features (arch-capabilities bits such as mds-no, rdctl-no) and vmx-* controls are not visible there, and features KVM cannot give guests are not removed; gather facts with libvirt for an exact result",
-			len(cpuinfoHosts), hostList(cpuinfoHosts)))
+	if len(byView) > 0 {
+		var notLibvirt []string
+		for _, v := range slices.Sorted(maps.Keys(byView)) {
+			notLibvirt = append(notLibvirt, byView[v]...)
+		}
+		sort.Strings(notLibvirt)
+		w := fmt.Sprintf("%d host(s) (%s) were described by /proc/cpuinfo or lscpu, not libvirt: MSR features (arch-capabilities bits such as mds-no, rdctl-no) and vmx-* controls are not visible there", len(notLibvirt), hostList(notLibvirt))
+		// Name the hosts of each view only when views differ.
+		which := func(v string) string {
+			if len(byView) == 1 {
+				return "their view is " + v + ":"
+			}
+			return "for " + hostList(byView[v]) + " (view " + v + ")"
+		}
+		if len(byView[ViewPredicted]) > 0 {
+			w += "; " + which(ViewPredicted) + " what QEMU/KVM gives a guest is predicted from the flags by rules drawn from Linux, QEMU and libvirt (docs/GUESTVIEW.md), not reported by the host's libvirt"
+		}
+		for _, v := range slices.Sorted(maps.Keys(byView)) {
+			if v != ViewPredicted {
+				w += "; " + which(v) + " the flags are taken as captured, so features KVM cannot give guests are not removed"
+			}
+		}
+		r.Warnings = append(r.Warnings, w+"; gather facts with libvirt for an exact result")
 	}
-	if views[ViewLibvirt] && len(cpuinfoHosts) > 0 {
-		r.Warnings = append(r.Warnings, "hosts use different views (libvirt and cpuinfo): features only the libvirt view can show count as lacking on the cpuinfo hosts")
+	if views[ViewLibvirt] && len(views) > 1 {
+		r.Warnings = append(r.Warnings, "hosts use different views (libvirt and /proc/cpuinfo-based): features only the libvirt view can show count as lacking on the other hosts")
 	}
 	if r.MixedVendor {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("mixed vendors (%s): libvirt's cpu-baseline refuses to compute one baseline; under KVM, QEMU gives guests the host's own CPUID vendor string, not the model's, so a guest live-migrated across vendors keeps the vendor-specific code paths its kernel chose at boot on a CPU of the other vendor: test such migrations with your guest images, or keep vendors in separate host aggregates", strings.Join(r.Vendors, ", ")))
@@ -91,7 +115,7 @@ func (r *Result) warn(a *Accumulator, model *cpumodels.Model, req Request, names
 			r.Warnings = append(r.Warnings, fmt.Sprintf("extra flag %s enables nested virtualization: guests that run their own VMs migrate only between hosts with identical %s capabilities (vmx-* controls); drop it from cpu_model_extra_flags if nested guests are not wanted", f, f))
 		}
 	}
-	if model != nil && !model.DecodeGuest {
+	if model != nil && IsVersioned(model.Name) {
 		alt := ""
 		for _, c := range r.Candidates {
 			if c.Fits && !c.Versioned && c.AliasOf == "" {
@@ -99,7 +123,11 @@ func (r *Result) warn(a *Accumulator, model *cpumodels.Model, req Request, names
 				break
 			}
 		}
-		r.Warnings = append(r.Warnings, fmt.Sprintf("%s is a versioned model that libvirt releases before 10.x (e.g. 9.0) do not define; nova-compute refuses to start when cpu_models names a model its libvirt lacks: check `virsh cpu-models x86_64` on every hypervisor%s", model.Name, alt))
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%s is a versioned model that libvirt releases before %s (e.g. 9.0) do not define; every host's libvirt defines it, but nova-compute refuses to start on a hypervisor whose libvirt lacks the model named in cpu_models: check `virsh cpu-models x86_64` on hosts added later%s", model.Name, VersionedModelsSince, alt))
+	}
+	if len(r.DisabledFlags) > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("guests get %s without %s (disabled: \"-%s\" in cpu_model_extra_flags, which Nova accepts from Wallaby, 23.0.0): some host lacks it; a guest image that needs it will not find it",
+			r.Model, strings.Join(r.DisabledFlags, ", "), strings.Join(r.DisabledFlags, "\", \"-")))
 	}
 	_ = names
 }
@@ -118,6 +146,14 @@ func (r *Result) explain(hosts []Host, model *cpumodels.Model, cands []Candidate
 		} else {
 			add("Base model %s (named by the operator) is blocked on %d host(s): nova-compute would refuse to start there.", r.Model, len(r.ModelBlockers))
 		}
+	case len(r.DisabledFlags) > 0:
+		other := "no model of another vendor runs whole either"
+		if r.PreferredOver != "" {
+			other = fmt.Sprintf("%s (another vendor's model) would run whole, but libvirt's own baseline considers only the hosts' vendor (x86Decode skips other vendors' models) and disables what they lack instead, keeping the guests' CPU model of their own vendor", r.PreferredOver)
+		}
+		add("Recommended base model %s with %s disabled (policy='disable'; \"-%s\" in cpu_model_extra_flags): no %s model runs whole on every host, and %s lacks only these there; %s.",
+			r.Model, strings.Join(r.DisabledFlags, ", "), strings.Join(r.DisabledFlags, "\", \"-"), vendorOr(model.Vendor), r.Model, other)
+		add("Ranked as libvirt ranks: %s.", cands[0].Reason)
 	default:
 		c := cands[0]
 		add("Recommended base model %s: %s.", c.Model, c.Reason)
@@ -134,10 +170,40 @@ func (r *Result) explain(hosts []Host, model *cpumodels.Model, cands []Candidate
 			}
 		}
 	}
+	if n := r.NotDisabled; n != nil && model != nil {
+		add("Nova %s cannot disable model features (\"-feature\" in cpu_model_extra_flags needs Wallaby, 23.0.0, or later), so %s, the %s model libvirt's baseline would choose with %s disabled, was not taken; %s, the next choice, runs whole on every host.",
+			r.NovaRelease, n.Model, vendorOr(n.Vendor), strings.Join(n.Disabled, ", "), r.Model)
+	}
 	if model != nil {
 		add("Extra flags = common features − %s's features%s − excluded: %d flags; %d common features excluded, each with its reason.",
 			r.Model, map[bool]string{true: " − the test instance's features", false: ""}[len(r.InstanceFlags) > 0 || r.Artifacts.Files["instance.flags-lscpu.sorted"] != nil], len(r.ExtraFlags), len(r.Excluded))
 	}
+	if len(r.RemovedFlags) > 0 {
+		add("libvirt's CPU map marks %s removed from %s (removed='yes') and not every host has them: libvirt disables them itself (virCPUx86Update), so neither Nova nor libvirt requires them and nothing is written for them.",
+			strings.Join(r.RemovedFlags, ", "), r.Model)
+	}
 	add("Linux flag lists: %d flags common to all hosts (exact intersection), %d after removing the test instance's flags; %d of the common Linux flags have no libvirt feature for a guest and never go into nova.conf.",
 		len(r.SourceToTarget), len(r.FinalCommon), len(r.ExcludedLinux))
+	if r.AssumedLibvirt != "" {
+		var names []string
+		for _, id := range r.AssumedFor {
+			if c, ok := r.Class(id); ok {
+				names = append(names, c.Members...)
+			}
+		}
+		sort.Strings(names)
+		allowed := "versioned models (x86_X-vN) are not chosen for them"
+		if LibvirtAtLeast(r.AssumedLibvirt, VersionedModelsSince) {
+			allowed = "versioned models may be chosen for them"
+		}
+		add("%d host(s) carry neither libvirt's model list nor its version (%s): libvirt %s is assumed for them, so %s; give the hypervisors' libvirt version (libvirt_version, --libvirt-version) to judge otherwise.",
+			len(names), hostList(names), r.AssumedLibvirt, allowed)
+	}
+}
+
+func vendorOr(v string) string {
+	if v == "" {
+		return "generic"
+	}
+	return v
 }

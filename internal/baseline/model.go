@@ -39,14 +39,20 @@ type requirement struct {
 	absent []string
 }
 
-// requiredCache memoizes requirements per model and view.
+// requiredCache memoizes requirements per model and view; assumed is the
+// libvirt version of hosts whose facts carry none (DefaultAssumedLibvirt
+// unless the request says otherwise).
 type requiredCache struct {
-	a *Accumulator
-	m map[string]requirement
+	a       *Accumulator
+	m       map[string]requirement
+	assumed string
 }
 
-func newRequiredCache(a *Accumulator) *requiredCache {
-	return &requiredCache{a: a, m: map[string]requirement{}}
+func newRequiredCache(a *Accumulator, assumedLibvirt string) *requiredCache {
+	if strings.TrimSpace(assumedLibvirt) == "" {
+		assumedLibvirt = DefaultAssumedLibvirt
+	}
+	return &requiredCache{a: a, m: map[string]requirement{}, assumed: strings.TrimSpace(assumedLibvirt)}
 }
 
 func (rc *requiredCache) get(m *cpumodels.Model, view string) requirement {
@@ -69,7 +75,10 @@ func (rc *requiredCache) get(m *cpumodels.Model, view string) requirement {
 // lacks returns what class c lacks to run m: the required features it does
 // not have, joined with the blockers its libvirt reported (libvirt
 // usable='no' without a list gives the pseudo-feature "(libvirt: not
-// usable)"); nil when c can run m.
+// usable)") and, for a model its libvirt does not define, a pseudo-feature
+// saying so (from the class's model list, else from its libvirt version or
+// the assumed one: versioned names need VersionedModelsSince); nil when c
+// can run m.
 func (rc *requiredCache) lacks(m *cpumodels.Model, c *class) []string {
 	r := rc.get(m, c.view)
 	lack := slices.Clone(r.absent)
@@ -77,6 +86,11 @@ func (rc *requiredCache) lacks(m *cpumodels.Model, c *class) []string {
 	u, ok := c.model(m.Name)
 	if !ok && len(c.libvirtModels) > 0 {
 		lack = append(lack, "(not defined by this host's libvirt)")
+	}
+	if len(c.libvirtModels) == 0 && IsVersioned(m.Name) {
+		if v, reported := libvirtOf(c, rc.assumed); !LibvirtAtLeast(v, VersionedModelsSince) {
+			lack = append(lack, unknownModel(v, reported))
+		}
 	}
 	if ok && u.Usable == "no" {
 		if len(u.Blockers) == 0 && len(lack) == 0 {
@@ -134,22 +148,34 @@ func (c *class) model(name string) (ModelUsability, bool) {
 	return c.libvirtModels[i], true
 }
 
+// rankOptions say how candidates may run.
+type rankOptions struct {
+	// allowDisable: the target Nova accepts "-feature", so a model of the
+	// cluster's one vendor may run with the features some host lacks
+	// disabled.
+	allowDisable bool
+}
+
 // rankCandidates evaluates every x86-64 model of the catalog, class by
-// class, and sorts them: fitting first, then (fitting) fewest extra flags,
-// usable everywhere per libvirt, fewer hosts with unknown usability, not
-// deprecated, canonical over alias, name; (not fitting) fewest lacking
-// features, then name. Blockers are kept per class; pickCandidates names
-// the classes of the candidates it shows.
-func rankCandidates(cat *cpumodels.Catalog, names *featnames.Table, a *Accumulator, common map[string]bool, inst *Host, rc *requiredCache) []ranked {
+// class, and sorts them as libvirt's baseline would choose (see
+// libvirtchoice.go and candidateLess). Blockers are kept per class;
+// pickCandidates names the classes of the candidates it shows.
+func rankCandidates(cat *cpumodels.Catalog, names *featnames.Table, a *Accumulator, common map[string]bool, inst *Host, rc *requiredCache, opt rankOptions) []ranked {
 	commonList := setList(common)
 	cls := newClassifier(inst, names, cat)
+	vendor := a.clusterVendor()
+	blind := a.msrBlind()
+	order := make(map[string]int, len(cat.Order))
+	for i, n := range cat.Order {
+		order[n] = i
+	}
 	var out []ranked
 	for _, name := range cat.ModelNames() {
 		m := cat.Models[name]
 		if !m.HasFeature("lm") {
 			continue // 32-bit model: never recommended
 		}
-		c := ranked{Candidate: Candidate{Model: m.Name, Vendor: m.Vendor, AliasOf: m.AliasOf}}
+		c := ranked{Candidate: Candidate{Model: m.Name, Vendor: m.Vendor, AliasOf: m.AliasOf}, order: order[m.Name]}
 		bl := classBlockers(m, a, rc)
 		lacking := map[string]bool{}
 		for _, fs := range bl {
@@ -169,22 +195,40 @@ func rankCandidates(cat *cpumodels.Catalog, names *featnames.Table, a *Accumulat
 				c.Deprecated = true
 			}
 		}
-		c.Fits = len(bl) == 0
-		if !c.Fits {
-			c.blocked = bl
+		c.Versioned = IsVersioned(m.Name)
+		c.decodeGuest = m.DecodeGuest
+		c.OtherVendor = vendor != "" && m.Vendor != "" && !strings.EqualFold(m.Vendor, vendor)
+		lack := setList(lacking)
+		switch {
+		case len(bl) == 0:
+			c.Fits = true
+		case opt.allowDisable && vendor != "" && !c.OtherVendor && disableable(m, lack) && !(blind && len(msrFeatures(m)) > 0):
+			// libvirt's baseline disables what the hosts lack (one vendor only).
+			c.Fits, c.Disabled = true, lack
+		default:
+			c.Lacking, c.blocked = lack, bl
 		}
-		c.Versioned = !m.DecodeGuest
-		c.Lacking = setList(lacking)
 		c.UsableEverywhere = len(c.notUsable) == 0 && c.UsableUnknown == 0
+		added := 0
 		for _, f := range commonList {
-			if !m.HasFeature(f) && cls.classify(f) == nil {
-				c.ExtraCount++
+			if !m.HasFeature(f) {
+				added++
+				if cls.classify(f) == nil {
+					c.ExtraCount++
+				}
 			}
 		}
-		c.Reason = candidateReason(c.Candidate, a.Len())
+		for _, f := range m.Removed {
+			if !common[f] {
+				c.Removed = append(c.Removed, f)
+			}
+		}
+		c.Score, c.penalty = libvirtCost(added, len(c.Disabled)+len(c.Removed))
+		c.libvirtSet = opt.allowDisable && vendor != "" && !c.OtherVendor && m.DecodeGuest
+		c.Reason = candidateReason(c, a.Len(), vendor)
 		out = append(out, c)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return candidateLess(out[i].Candidate, out[j].Candidate) })
+	sort.SliceStable(out, func(i, j int) bool { return rankedLess(out[i], out[j]) })
 	return out
 }
 
@@ -192,8 +236,12 @@ func rankCandidates(cat *cpumodels.Catalog, names *featnames.Table, a *Accumulat
 // nameClasses names the classes of the candidates shown.
 type ranked struct {
 	Candidate
-	blocked   map[int][]string
-	notUsable []int
+	blocked     map[int][]string
+	notUsable   []int
+	order       int // position in the CPU map (index.xml order)
+	decodeGuest bool
+	penalty     int  // libvirt's disabled penalty (libvirtCost)
+	libvirtSet  bool // one libvirt's baseline considers, when it is followed (rankedLess)
 }
 
 func plain(rs []ranked) []Candidate {
@@ -204,27 +252,49 @@ func plain(rs []ranked) []Candidate {
 	return out
 }
 
-func candidateLess(a, b Candidate) bool {
+// rankedLess orders candidates as libvirt's baseline chooses among the
+// models that run (x86Decode, x86DecodeUseCandidate). When the target Nova
+// can disable features and the hosts are of one vendor, libvirt's choice
+// is followed: first the models libvirt considers, the hosts' vendor's and
+// vendor-less ones (run whole, or with what some host lacks disabled);
+// another vendor's model, which libvirt never picks, only after them.
+// Otherwise (mixed vendors, which libvirt refuses to baseline, or a Nova
+// before Wallaby, which cannot disable) every model that runs whole
+// competes. Then, as libvirt: the lower cost (libvirtCost), the lower
+// disabled penalty. Where libvirt is indifferent: usable everywhere per
+// libvirt, fewer hosts of unknown usability, not deprecated, a canonical
+// name over an alias, a model libvirt decodes guests as over one it does
+// not (decode guest='off', which libvirt's baseline skips but a domain may
+// name); then the newer model (later in the CPU map: libvirt walks it
+// newest first and keeps the first of equal cost). Models that do not run
+// come after, fewest lacking features first, those some host's libvirt
+// does not define last.
+func rankedLess(a, b ranked) bool {
 	if a.Fits != b.Fits {
 		return a.Fits
 	}
 	if !a.Fits {
+		// A model some host's libvirt does not define (a pseudo-feature
+		// says so) comes after the models that lack only features.
+		if pa, pb := slices.ContainsFunc(a.Lacking, pseudo), slices.ContainsFunc(b.Lacking, pseudo); pa != pb {
+			return pb
+		}
 		if len(a.Lacking) != len(b.Lacking) {
 			return len(a.Lacking) < len(b.Lacking)
 		}
 		return a.Model < b.Model
 	}
+	if a.libvirtSet != b.libvirtSet {
+		return a.libvirtSet
+	}
+	if a.Score != b.Score {
+		return a.Score < b.Score
+	}
+	if a.penalty != b.penalty {
+		return a.penalty < b.penalty
+	}
 	if a.UsableEverywhere != b.UsableEverywhere {
 		return a.UsableEverywhere
-	}
-	// A versioned model (x86_X-vN) that some host's libvirt did not vouch
-	// for may be unknown to it (libvirt before 10.x has none), and an
-	// unknown model stops nova-compute; extra flags cost nothing.
-	if ra, rb := versionRisk(a), versionRisk(b); ra != rb {
-		return !ra
-	}
-	if a.ExtraCount != b.ExtraCount {
-		return a.ExtraCount < b.ExtraCount
 	}
 	if a.UsableUnknown != b.UsableUnknown {
 		return a.UsableUnknown < b.UsableUnknown
@@ -232,22 +302,35 @@ func candidateLess(a, b Candidate) bool {
 	if a.Deprecated != b.Deprecated {
 		return !a.Deprecated
 	}
-	if a.Versioned != b.Versioned {
-		return !a.Versioned
-	}
 	if (a.AliasOf == "") != (b.AliasOf == "") {
 		return a.AliasOf == ""
+	}
+	if a.decodeGuest != b.decodeGuest {
+		return a.decodeGuest
+	}
+	if a.order != b.order {
+		return a.order > b.order
 	}
 	return a.Model < b.Model
 }
 
-func versionRisk(c Candidate) bool { return c.Versioned && c.UsableUnknown > 0 }
-
-func candidateReason(c Candidate, nHosts int) string {
+func candidateReason(c ranked, nHosts int, vendor string) string {
 	if !c.Fits {
 		return fmt.Sprintf("not every host offers its features: lacking %s", strings.Join(c.Lacking, ", "))
 	}
-	s := fmt.Sprintf("all its features are on every host; leaves %d extra flags", c.ExtraCount)
+	var s string
+	if len(c.Disabled) > 0 {
+		s = fmt.Sprintf("runs on every host with %s disabled", strings.Join(c.Disabled, ", "))
+	} else {
+		s = "all its features are on every host"
+	}
+	s += fmt.Sprintf("; leaves %d extra flags; libvirt's cost %d", c.ExtraCount, c.Score)
+	if len(c.Removed) > 0 {
+		s += fmt.Sprintf(" (libvirt disables %s itself: removed from the model)", strings.Join(c.Removed, ", "))
+	}
+	if c.OtherVendor {
+		s += fmt.Sprintf("; a model of another vendor than the hosts' (%s), which libvirt's baseline never picks", vendor)
+	}
 	switch {
 	case c.UsableEverywhere:
 		s += fmt.Sprintf("; libvirt reports it usable on all %d hosts", nHosts)
@@ -262,7 +345,10 @@ func candidateReason(c Candidate, nHosts int) string {
 	if c.AliasOf != "" {
 		s += "; alias of " + c.AliasOf
 	} else if c.Versioned {
-		s += "; a versioned model (libvirt decodes no guest CPU as it; older libvirt lacks it)"
+		s += "; a versioned model (libvirt " + VersionedModelsSince + " and later define it)"
+	}
+	if !c.decodeGuest && c.AliasOf == "" {
+		s += "; libvirt never decodes a guest CPU as it (decode guest='off'), but a domain may name it"
 	}
 	return s
 }

@@ -67,12 +67,30 @@ type HostClass struct {
 type Candidate struct {
 	Model  string `json:"model"`
 	Vendor string `json:"vendor,omitempty"`
-	// Fits is true when every feature of the model is in the common set.
+	// Fits is true when the model runs on every host: every feature it
+	// requires is on every host, or (Disabled) the features some host lacks
+	// are disabled for guests, which only a cluster of one vendor and a Nova
+	// that accepts "-feature" (Wallaby and later) allow.
 	Fits bool `json:"fits"`
+	// Disabled lists the model's features disabled so that every host runs
+	// it (policy='disable', "-feature" in nova.conf), sorted.
+	Disabled []string `json:"disabled,omitempty"`
+	// Removed lists the features libvirt's CPU map marks removed from the
+	// model (removed='yes') that not every host has: libvirt disables them
+	// itself (virCPUx86Update), so they are never required or written.
+	Removed []string `json:"removed,omitempty"`
 	// Lacking lists the model's features outside the common set (when !Fits).
 	Lacking []string `json:"lacking,omitempty"`
 	// ExtraCount is how many extra flags the model would leave.
 	ExtraCount int `json:"extra_count"`
+	// Score is libvirt's cost of the model for this cluster (lower is
+	// better): one per common feature it lacks (libvirt adds it as
+	// required), and 2, 3, 4... for each feature disabled, the removed ones
+	// included (src/cpu/cpu_x86.c virCPUx86CompareCandidateFeatureList).
+	Score int `json:"score"`
+	// OtherVendor is true for a model of another vendor than the hosts' in
+	// a cluster of one vendor: libvirt's baseline never picks one.
+	OtherVendor bool `json:"other_vendor,omitempty"`
 	// UsableEverywhere is true when libvirt reported the model usable on every
 	// host that reported usability; UsableUnknown counts the hosts that did not.
 	UsableEverywhere bool `json:"usable_everywhere"`
@@ -81,8 +99,8 @@ type Candidate struct {
 	// usable.
 	NotUsableIn []string `json:"not_usable_in,omitempty"`
 	Deprecated  bool     `json:"deprecated,omitempty"`
-	// Versioned is true for libvirt's versioned models (x86_X-vN.xml,
-	// decode guest='off'), which libvirt before 10.x does not define.
+	// Versioned is true for libvirt's versioned models (x86_X-vN.xml),
+	// which libvirt before VersionedModelsSince does not define.
 	Versioned bool `json:"versioned,omitempty"`
 	// BlockedClasses maps the ID of each class that cannot run the model to
 	// the features it lacks (set when !Fits, for the candidates listed).
@@ -153,6 +171,15 @@ type Result struct {
 	// ExtraFlags is Common − model features (− the instance's features when
 	// given) − excluded, sorted: cpu_model_extra_flags.
 	ExtraFlags []string `json:"extra_flags"`
+	// DisabledFlags are the model's features disabled for guests (policy
+	// 'disable', "-feature" in nova.conf), sorted: those some host lacks
+	// when a model of the cluster's vendor runs only so (libvirt's own
+	// baseline does this), or those the request disabled.
+	DisabledFlags []string `json:"disabled_flags"`
+	// RemovedFlags are the features libvirt's CPU map marks removed from the
+	// base model that not every host has; libvirt disables them itself, so
+	// they are neither required nor written to nova.conf.
+	RemovedFlags []string `json:"removed_flags,omitempty"`
 	// Excluded maps each common feature (libvirt name) left out of
 	// ExtraFlags, other than the model's own, to why.
 	Excluded map[string]featnames.Exclusion `json:"excluded"`
@@ -188,6 +215,25 @@ type Result struct {
 
 	// Explanation holds sentences for the report, in order.
 	Explanation []string `json:"explanation"`
+
+	// PreferredOver is the model of another vendor that runs whole on every
+	// host and that the chosen model of the hosts' own vendor, with
+	// DisabledFlags, was preferred over ("" when none).
+	PreferredOver string `json:"preferred_over,omitempty"`
+	// NotDisabled is the model of the hosts' own vendor, with its disabled
+	// features, that a Nova able to disable features (Wallaby and later)
+	// would have been given instead of Model (nil when none): the target
+	// release cannot write "-feature", so the next choice was taken.
+	NotDisabled *Candidate `json:"not_disabled,omitempty"`
+	// NovaRelease is the target Nova release the choice was made for.
+	NovaRelease string `json:"nova_release,omitempty"`
+	// AssumedLibvirt is the libvirt version assumed for the hosts whose
+	// facts carry neither libvirt's model list nor its version ("" when
+	// every host's libvirt is known); versioned models need
+	// VersionedModelsSince.
+	AssumedLibvirt string `json:"assumed_libvirt,omitempty"`
+	// AssumedFor names those hosts' classes.
+	AssumedFor []string `json:"assumed_for,omitempty"`
 }
 
 // Class returns the class of that ID.

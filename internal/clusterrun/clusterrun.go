@@ -14,6 +14,7 @@ import (
 	"github.com/kvm-migration/cpuflags/internal/artifacts"
 	"github.com/kvm-migration/cpuflags/internal/baseline"
 	"github.com/kvm-migration/cpuflags/internal/hostfacts"
+	"github.com/kvm-migration/cpuflags/internal/novarelease"
 	"github.com/kvm-migration/cpuflags/internal/plan"
 	"github.com/kvm-migration/cpuflags/internal/report"
 )
@@ -36,8 +37,27 @@ type Input struct {
 	// operator chose to go on without them) to why; every output names them.
 	Missing map[string]string
 	// NovaRelease is the target Nova release for the plan's nova.conf form
-	// ("" assumes plan.DefaultNovaRelease).
+	// ("" assumes plan.DefaultNovaRelease). From Wallaby on, Nova accepts
+	// "-feature", so a model of the hosts' vendor may be chosen with the
+	// features some host lacks disabled, as libvirt's baseline does.
 	NovaRelease string
+	// LibvirtVersion is the libvirt version assumed for hosts whose facts
+	// carry neither libvirt's model list nor its version ("" assumes
+	// baseline.DefaultAssumedLibvirt).
+	LibvirtVersion string
+}
+
+// novaRelease is the target release in: the one given, else the default.
+func (in Input) novaRelease() (novarelease.Release, error) {
+	given := strings.TrimSpace(in.NovaRelease)
+	if given == "" {
+		given = plan.DefaultNovaRelease
+	}
+	rel, err := novarelease.Parse(given)
+	if err != nil {
+		return rel, fmt.Errorf("target Nova release: %w", err)
+	}
+	return rel, nil
 }
 
 // Compute builds the accumulator and computes the result.
@@ -77,7 +97,12 @@ func Compute(in Input) (*baseline.Result, error) {
 			return nil, err
 		}
 	}
-	req := baseline.Request{Model: in.Model, Groups: in.Groups, Candidates: in.Candidates}
+	rel, err := in.novaRelease()
+	if err != nil {
+		return nil, err
+	}
+	req := baseline.Request{Model: in.Model, Groups: in.Groups, Candidates: in.Candidates,
+		AllowDisable: rel.FlagPrefixes(), NovaRelease: rel.Name(), LibvirtVersion: in.LibvirtVersion}
 	if in.Instance != nil {
 		inst := HostFromFacts("instance", "", in.Instance)
 		req.Instance = &inst
@@ -140,6 +165,9 @@ func HostFromFacts(name, group string, f *hostfacts.Facts) baseline.Host {
 	if h.View == baseline.ViewCPUInfo && len(h.Features) == 0 {
 		h.Features = f.Features
 	}
+	if v := f.Libvirt.Versions; v != nil {
+		h.LibvirtVersion = v.Libvirt
+	}
 	if f.Libvirt.Available {
 		for _, m := range f.Libvirt.Models {
 			h.LibvirtModels = append(h.LibvirtModels, baseline.ModelUsability{
@@ -166,7 +194,8 @@ func Plan(in Input, r *baseline.Result, now time.Time) (*plan.Plan, error) {
 	for i, h := range in.Hosts {
 		srcs[i] = PlanSource(h.Name, h.Group, h.Facts)
 	}
-	req := plan.Request{Model: strings.TrimSpace(in.Model), Groups: in.Groups, NovaRelease: in.NovaRelease, Instance: in.Instance != nil}
+	req := plan.Request{Model: strings.TrimSpace(in.Model), Groups: in.Groups, NovaRelease: in.NovaRelease, Instance: in.Instance != nil,
+		LibvirtVersion: strings.TrimSpace(in.LibvirtVersion)}
 	return plan.Build(r, srcs, plan.Options{Request: req, Now: now})
 }
 

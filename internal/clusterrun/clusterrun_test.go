@@ -1,18 +1,23 @@
 package clusterrun
 
 import (
+	"context"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/kvm-migration/cpuflags/internal/baseline"
 	"github.com/kvm-migration/cpuflags/internal/hostfacts"
 	"github.com/kvm-migration/cpuflags/internal/libvirt"
+	"github.com/kvm-migration/cpuflags/internal/plan"
+	"github.com/kvm-migration/cpuflags/internal/refdata"
 )
 
 // TestViewNames holds baseline's view names equal to hostfacts' trusted
 // views: HostFromFacts copies the string across.
 func TestViewNames(t *testing.T) {
-	if baseline.ViewLibvirt != hostfacts.ViewLibvirt || baseline.ViewCPUInfo != hostfacts.ViewCPUInfo {
+	if baseline.ViewLibvirt != hostfacts.ViewLibvirt || baseline.ViewCPUInfo != hostfacts.ViewCPUInfo || baseline.ViewPredicted != hostfacts.ViewPredicted {
 		t.Fatalf("baseline views %q/%q, hostfacts views %q/%q",
 			baseline.ViewLibvirt, baseline.ViewCPUInfo, hostfacts.ViewLibvirt, hostfacts.ViewCPUInfo)
 	}
@@ -62,5 +67,61 @@ func TestHostFromFacts(t *testing.T) {
 				t.Errorf("HostFromFacts diff: (-want +got)\n%s\nreason: %v", diff, tt.reason)
 			}
 		})
+	}
+}
+
+// TestPlanRecordsChoice: an AMD-only cluster of captures (Rome, Milan) gets
+// an AMD model with svm disabled for Nova 2023.1; the plan records the
+// disabled feature in its nova.conf form, the libvirt version assumed and
+// each host's prediction, and drift over the same facts says the plan
+// holds (the disabled feature, lacking on every host, blocks nothing). For
+// Victoria the plan disables nothing.
+func TestPlanRecordsChoice(t *testing.T) {
+	var in Input
+	for i, f := range []string{"amd-epyc-7742-rome.lscpu", "amd-epyc-7443p-milan-baremetal.lscpu.json"} {
+		fs, err := hostfacts.LoadWith(context.Background(), refdata.Path(t, "samples", f), hostfacts.Prediction{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.Hosts = append(in.Hosts, Host{Name: []string{"rome", "milan"}[i], Group: "g", Facts: fs})
+	}
+	for _, tt := range []struct {
+		nova     string
+		disabled bool
+	}{{"2023.1", true}, {"wallaby", true}, {"victoria", false}} {
+		in.NovaRelease = tt.nova
+		res, err := Compute(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Plan(in, res, time.Unix(0, 0))
+		if err != nil {
+			t.Fatalf("Nova %s: %v", tt.nova, err)
+		}
+		if got := slices.Contains(p.DisabledFlags, "svm"); got != tt.disabled || !slices.Equal(p.DisabledFlags, res.DisabledFlags) {
+			t.Errorf("Nova %s: plan disables %v (result %v), want svm disabled: %v", tt.nova, p.DisabledFlags, res.DisabledFlags, tt.disabled)
+		}
+		if got := slices.Contains(p.Nova.ExtraFlags, "-svm"); got != tt.disabled {
+			t.Errorf("Nova %s: cpu_model_extra_flags %v", tt.nova, p.Nova.ExtraFlags)
+		}
+		if p.AssumedLibvirt != baseline.DefaultAssumedLibvirt {
+			t.Errorf("assumed libvirt %q, want %s", p.AssumedLibvirt, baseline.DefaultAssumedLibvirt)
+		}
+		for name, h := range p.Hosts {
+			if h.Prediction == nil || h.Prediction.Rules == "" || h.Prediction.Linux == "" {
+				t.Errorf("host %s: prediction %+v not recorded", name, h.Prediction)
+			}
+		}
+		var cur []plan.Source
+		for _, h := range in.Hosts {
+			cur = append(cur, PlanSource(h.Name, h.Group, h.Facts))
+		}
+		d, err := plan.Drift(p, cur)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Holds || !d.Unchanged {
+			t.Errorf("Nova %s: drift over the same facts: holds %v unchanged %v %v", tt.nova, d.Holds, d.Unchanged, d.Summary)
+		}
 	}
 }

@@ -14,41 +14,6 @@ import (
 	"github.com/kvm-migration/cpuflags/internal/hostfacts"
 )
 
-// refClusters are the clusters the issue asks for, formed from the 51
-// reference hosts: same-vendor generations, mixed vendors, and libvirt's
-// 13 x86_64-cpuid-baseline-A+B cases (A and B read as the reference host
-// whose libvirt host-model is that model).
-var refClusters = map[string][]string{
-	// libvirt's cpuid-baseline cases
-	"baseline Broadwell-IBRS+Cascadelake":      {"Xeon-E5-2623-v4", "Xeon-Platinum-8268"},
-	"baseline Cascadelake+Icelake":             {"Xeon-Platinum-8268", "Ice-Lake-Server"},
-	"baseline Cascadelake+Skylake-IBRS":        {"Xeon-Platinum-8268", "Xeon-Gold-6130"},
-	"baseline Cascadelake+Skylake":             {"Xeon-Platinum-8268", "Xeon-Gold-6148"},
-	"baseline Cooperlake+Cascadelake":          {"Cooperlake", "Xeon-Platinum-8268"},
-	"baseline Cooperlake+Icelake":              {"Cooperlake", "Ice-Lake-Server"},
-	"baseline EPYC+Rome":                       {"EPYC-7601-32-Core", "EPYC-7502-32-Core"},
-	"baseline Haswell+Skylake":                 {"Xeon-E7-8890-v3", "Xeon-Gold-6148"},
-	"baseline Haswell-noTSX-IBRS+Broadwell":    {"Xeon-E5-2609-v3", "Xeon-E5-2650-v4"},
-	"baseline Haswell-noTSX-IBRS+Skylake-IBRS": {"Xeon-E5-2609-v3", "Xeon-Gold-6130"},
-	"baseline Haswell-noTSX-IBRS+Skylake":      {"Xeon-E5-2609-v3", "Xeon-Gold-6148"},
-	"baseline Ryzen+Rome":                      {"Ryzen-7-1800X-Eight-Core", "EPYC-7502-32-Core"},
-	"baseline Skylake-Client+Server":           {"Core-i5-6600", "Xeon-Gold-6148"},
-	// same-vendor generations
-	"Intel Xeon E5 v3+v4":                     {"Xeon-E5-2609-v3", "Xeon-E5-2630-v3", "Xeon-E5-2650-v3", "Xeon-E5-2623-v4", "Xeon-E5-2630-v4", "Xeon-E5-2650-v4"},
-	"Intel Xeon Scalable (Skylake..Ice Lake)": {"Xeon-Gold-5115", "Xeon-Gold-6130", "Xeon-Gold-6148", "Xeon-Platinum-8268", "Xeon-Platinum-9242", "Cooperlake", "Ice-Lake-Server"},
-	"Intel Sandy Bridge..Skylake clients":     {"Core-i5-2500", "Core-i7-3770", "Core-i7-4600U", "Core-i7-5600U", "Core-i5-6600", "Core-i7-8700"},
-	"Intel Westmere..Ice Lake servers":        {"Xeon-E7-4830", "Xeon-E5-2650", "Xeon-E5-2650-v3", "Xeon-E5-2650-v4", "Xeon-Gold-6148", "Ice-Lake-Server"},
-	"AMD EPYC Naples+Rome+Ryzen":              {"EPYC-7601-32-Core", "EPYC-7601-32-Core-ibpb", "EPYC-7502-32-Core", "Ryzen-7-1800X-Eight-Core", "Ryzen-9-3900X-12-Core"},
-	"AMD Opteron G3..Rome":                    {"Opteron-2350", "Opteron-6234", "A10-5800K", "EPYC-7601-32-Core", "EPYC-7502-32-Core"},
-	"AMD+Hygon Zen":                           {"EPYC-7601-32-Core", "Hygon-C86-7185-32-core"},
-	// mixed vendors
-	"mixed Cascade Lake+Ice Lake+Rome": {"Xeon-Platinum-8268", "Ice-Lake-Server", "EPYC-7502-32-Core"},
-	"mixed Skylake+Rome":               {"Xeon-Gold-6148", "EPYC-7502-32-Core"},
-	"mixed Broadwell+Naples":           {"Xeon-E5-2650-v4", "EPYC-7601-32-Core"},
-	"mixed Ice Lake+Zen2+Hygon":        {"Ice-Lake-Server", "Ryzen-9-3900X-12-Core", "Hygon-C86-7185-32-core"},
-	"mixed all 51":                     nil,
-}
-
 // TestReferenceClustersSound: the features every member's predicted view
 // shares are enabled on every member (so a model plus extra flags drawn
 // from them cannot be refused for a feature the rules promised).
@@ -59,15 +24,15 @@ func TestReferenceClustersSound(t *testing.T) {
 	for _, h := range hosts {
 		byName[h.Name] = h
 	}
-	names := make([]string, 0, len(refClusters))
-	for n := range refClusters {
+	names := make([]string, 0, len(cputest.Clusters))
+	for n := range cputest.Clusters {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	var table strings.Builder
 	fmt.Fprintf(&table, "| cluster | hosts | common predicted | common enabled (CPUID) | unsound |\n|---|---|---|---|---|\n")
 	for _, cname := range names {
-		members := refClusters[cname]
+		members := cputest.Clusters[cname]
 		if members == nil {
 			for _, h := range hosts {
 				members = append(members, h.Name)
@@ -136,7 +101,7 @@ func TestIssueClusterModel(t *testing.T) {
 	for _, h := range cputest.Hosts(t, r) {
 		byName[h.Name] = h
 	}
-	members := refClusters["mixed Cascade Lake+Ice Lake+Rome"]
+	members := cputest.Clusters["mixed Cascade Lake+Ice Lake+Rome"]
 	for _, c := range []struct {
 		stack guestview.Stack
 		model string
@@ -171,7 +136,7 @@ func TestIssueClusterModel(t *testing.T) {
 				// libvirt's captures come from older stacks than the one
 				// assumed: only a feature gated above what the capture
 				// proves may be missing there.
-				if _, ok := gatedAbove(f, h.Vendor, h.Stack()); !ok {
+				if _, ok := cputest.GatedAbove(f, h.Vendor, h.Stack()); !ok {
 					t.Errorf("stack %+v: %s (model %s or extra flag) is not enabled on %s and no version gate explains it", c.stack, f, res.Model, m)
 				}
 			}

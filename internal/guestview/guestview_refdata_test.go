@@ -169,7 +169,7 @@ func TestReferenceHostsStackGated(t *testing.T) {
 			}
 			var gates []string
 			for _, f := range slices.Sorted(maps.Keys(wrong)) {
-				g, ok := gatedAbove(f, h.Vendor, h.Stack())
+				g, ok := cputest.GatedAbove(f, h.Vendor, h.Stack())
 				if !ok {
 					t.Errorf("%s on a %s stack: %s is refused by this host's stack but no rule gated above what the capture proves (%+v) explains it", h.Name, as.name, f, h.Stack())
 				}
@@ -190,45 +190,6 @@ func TestReferenceHostsStackGated(t *testing.T) {
 		writeLog(t, "refhosts-stack-"+as.name+".md", line+"\n\n"+table.String())
 	}
 	writeLog(t, "refhosts-recall.txt", summary)
-}
-
-// gatedAbove names the version gate of a rule for feature on vendor that
-// the proven stack does not meet.
-func gatedAbove(feature, vendor string, proven guestview.Stack) (string, bool) {
-	for _, r := range guestview.Rules() {
-		if !contains(r.Features, feature) || len(r.Vendors) > 0 && !contains(r.Vendors, vendor) {
-			continue
-		}
-		switch {
-		case r.MinLinux != "" && !versionAtLeast(proven.Linux, r.MinLinux):
-			return r.ID + ": linux >= " + r.MinLinux, true
-		case r.MinQEMU != "" && !versionAtLeast(proven.QEMU, r.MinQEMU):
-			return r.ID + ": qemu >= " + r.MinQEMU, true
-		}
-	}
-	return "", false
-}
-
-// versionAtLeast compares major.minor as guestview does (an unknown or
-// unparsable version is never at least anything).
-func versionAtLeast(have, want string) bool {
-	if have == guestview.StackUnknown || !guestview.ValidVersion(have) {
-		return false
-	}
-	hp, wp := strings.SplitN(have, ".", 3), strings.SplitN(want, ".", 3)
-	for i := 0; i < 2; i++ {
-		var h, w int
-		if i < len(hp) {
-			fmt.Sscanf(hp[i], "%d", &h)
-		}
-		if i < len(wp) {
-			fmt.Sscanf(wp[i], "%d", &w)
-		}
-		if h != w {
-			return h > w
-		}
-	}
-	return true
 }
 
 // TestReferenceHostsNested: with nested: true, hosts whose KVM ran with

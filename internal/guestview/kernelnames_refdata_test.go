@@ -21,10 +21,10 @@ func TestKernelNamesAgreeWithLinux612(t *testing.T) {
 		}
 		checked++
 		ev := guestview.KernelFromFlags([]string{row["procname"]})
-		if ev.AtLeast != "" && !versionAtLeast("6.12", ev.AtLeast) {
+		if ev.AtLeast != "" && !cputest.VersionAtLeast("6.12", ev.AtLeast) {
 			t.Errorf("%s: printed by 6.12.117, but the table says Linux >= %s", row["procname"], ev.AtLeast)
 		}
-		if ev.Below != "" && versionAtLeast("6.12", ev.Below) {
+		if ev.Below != "" && cputest.VersionAtLeast("6.12", ev.Below) {
 			t.Errorf("%s: printed by 6.12.117, but the table says Linux < %s", row["procname"], ev.Below)
 		}
 	}

@@ -185,7 +185,7 @@ func fitting(p *Plan, current []Source) (map[string][]string, error) {
 		}
 		return out, nil
 	}
-	res, err := baseline.Compute(acc, baseline.Request{Model: p.Model})
+	res, err := baseline.Compute(acc, baseline.Request{Model: p.Model, Disable: p.DisabledFlags, LibvirtVersion: p.AssumedLibvirt})
 	if err != nil {
 		return nil, fmt.Errorf("drift: check model %s: %w", p.Model, err)
 	}
@@ -241,6 +241,7 @@ func compareHosts(planned, now Host) []Change {
 		out = append(out, Change{What: "logical_cpus", Before: fmt.Sprint(planned.LogicalCPUs), After: fmt.Sprint(now.LogicalCPUs)})
 	}
 	str("libvirt", planned.Libvirt, now.Libvirt, false)
+	str("prediction", planned.Prediction.String(), now.Prediction.String(), false)
 	str("hypervisor", planned.Hypervisor, now.Hypervisor, false)
 	return out
 }

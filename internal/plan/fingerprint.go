@@ -48,6 +48,26 @@ type Host struct {
 	LogicalCPUs int    `json:"logical_cpus,omitempty"`
 	Libvirt     string `json:"libvirt,omitempty"`
 	Hypervisor  string `json:"hypervisor,omitempty"`
+	// Prediction is how the predicted guest view was made (view
+	// predicted only): the options and the stack it assumed.
+	Prediction *Prediction `json:"prediction,omitempty"`
+}
+
+// Prediction is how a host's predicted guest view was made.
+type Prediction struct {
+	Nested bool   `json:"nested"`
+	PMU    bool   `json:"pmu"`
+	PT     bool   `json:"pt"`
+	Linux  string `json:"linux"`
+	QEMU   string `json:"qemu"`
+	Rules  string `json:"rules"`
+}
+
+func (p *Prediction) String() string {
+	if p == nil {
+		return ""
+	}
+	return fmt.Sprintf("linux %s, qemu %s, nested %v, pmu %v, pt %v, rules %s", p.Linux, p.QEMU, p.Nested, p.PMU, p.PT, p.Rules)
 }
 
 // HostOf describes one host as a plan records it, fingerprint included:
@@ -81,6 +101,10 @@ func HostOf(s Source) Host {
 	if v := f.Libvirt.Versions; v != nil {
 		h.Libvirt = v.Libvirt
 		h.Hypervisor = v.Hypervisor
+	}
+	if g := f.GuestView; g != nil && bh.View == hostfacts.ViewPredicted {
+		h.Prediction = &Prediction{Nested: g.Options.Nested, PMU: g.Options.PMU, PT: g.Options.PT,
+			Linux: g.StackBasis.Linux, QEMU: g.StackBasis.QEMU, Rules: g.Rules}
 	}
 	h.Fingerprint = h.fingerprint()
 	return h

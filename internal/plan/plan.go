@@ -22,10 +22,13 @@ import (
 // this code writes and reads. A change that an older reader would
 // misunderstand (a new required field, a changed meaning) raises
 // SchemaVersion; older versions stay readable as long as they can be
-// applied exactly.
+// applied exactly. Version 2 (issue 8 item 3) adds what the model choice
+// depends on: disabled_flags filled, assumed_libvirt, and each host's
+// prediction; a version 1 plan reads as one made with no disabled
+// features, libvirt 9.0.0 assumed and no prediction recorded.
 const (
 	Kind          = "kvm_migration.cpu_flags/plan"
-	SchemaVersion = 1
+	SchemaVersion = 2
 	// FileName is the name the baseline gives the plan in its output directory.
 	FileName = "plan.json"
 )
@@ -51,8 +54,14 @@ type Plan struct {
 	// names, sorted): cpu_model_extra_flags without prefixes.
 	Flags []string `json:"flags"`
 	// DisabledFlags are model features the guest does not get (policy
-	// 'disable'; "-flag" in nova.conf), sorted.
+	// 'disable'; "-flag" in nova.conf), sorted: what some host lacks of a
+	// model of the hosts' own vendor, chosen as libvirt's baseline chooses.
 	DisabledFlags []string `json:"disabled_flags"`
+	// AssumedLibvirt is the libvirt version assumed for the hosts whose
+	// facts carried neither libvirt's model list nor its version ("" when
+	// every host's libvirt was known): versioned models are judged by it,
+	// here and by drift.
+	AssumedLibvirt string `json:"assumed_libvirt,omitempty"`
 	// Nova is the nova.conf form for the target release.
 	Nova Nova `json:"nova"`
 
@@ -86,6 +95,9 @@ type Request struct {
 	NovaRelease string `json:"nova_release,omitempty"`
 	// Instance is true when a test instance's features were subtracted.
 	Instance bool `json:"instance,omitempty"`
+	// LibvirtVersion is the libvirt version the operator said to assume
+	// for hosts whose facts carry none ("" = the default).
+	LibvirtVersion string `json:"libvirt_version,omitempty"`
 }
 
 // Nova is the [libvirt] configuration in the form the target release reads.
@@ -135,18 +147,19 @@ func Build(res *baseline.Result, hosts []Source, opt Options) (*Plan, error) {
 		now = time.Now()
 	}
 	p := &Plan{
-		Kind:          Kind,
-		SchemaVersion: SchemaVersion,
-		Created:       now.UTC().Format(time.RFC3339),
-		Product:       Product{Name: version.Name, Version: version.Collection},
-		Request:       opt.Request,
-		Model:         res.Model,
-		ModelSource:   res.ModelSource,
-		Flags:         sortedCopy(res.ExtraFlags),
-		DisabledFlags: []string{},
-		Blockers:      map[string][]string{},
-		Warnings:      slices.Clone(res.Warnings),
-		Hosts:         map[string]Host{},
+		Kind:           Kind,
+		SchemaVersion:  SchemaVersion,
+		Created:        now.UTC().Format(time.RFC3339),
+		Product:        Product{Name: version.Name, Version: version.Collection},
+		Request:        opt.Request,
+		Model:          res.Model,
+		ModelSource:    res.ModelSource,
+		Flags:          sortedCopy(res.ExtraFlags),
+		DisabledFlags:  sortedCopy(res.DisabledFlags),
+		AssumedLibvirt: res.AssumedLibvirt,
+		Blockers:       map[string][]string{},
+		Warnings:       slices.Clone(res.Warnings),
+		Hosts:          map[string]Host{},
 	}
 	if p.Warnings == nil {
 		p.Warnings = []string{}

@@ -106,7 +106,7 @@ func TestDecodeRefuses(t *testing.T) {
 	}{
 		"edited model":  {edit(func(m map[string]any) { m["model"] = "Skylake-Server" }), "edited after the baseline wrote it"},
 		"edited flags":  {edit(func(m map[string]any) { m["flags"] = []string{"avx512f"} }), "digest mismatch"},
-		"newer schema":  {edit(func(m map[string]any) { m["schema_version"] = 2 }), "newer than this collection"},
+		"newer schema":  {edit(func(m map[string]any) { m["schema_version"] = plan.SchemaVersion + 1 }), "newer than this collection"},
 		"unknown field": {edit(func(m map[string]any) { m["approved_by"] = "me" }), "unknown field \"approved_by\""},
 		"no digest":     {edit(func(m map[string]any) { m["digest"] = "" }), "no digest"},
 		"report.json":   {[]byte(`{"model":"Westmere","model_blockers":{}}`), "baseline report (report.json), not a plan"},

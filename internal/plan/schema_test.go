@@ -46,6 +46,7 @@ func TestSchemaMatchesType(t *testing.T) {
 		{"Nova", Nova{}, obj("properties", "nova")},
 		{"Host", Host{}, obj("$defs", "host")},
 		{"CPU", CPU{}, obj("$defs", "host", "properties", "cpu")},
+		{"Prediction", Prediction{}, obj("$defs", "host", "properties", "prediction")},
 	}
 	for _, c := range cases {
 		fields, required := jsonFields(reflect.TypeOf(c.typ))
@@ -100,4 +101,33 @@ func keys(m map[string]any) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestVersion1Reads: a plan written by schema version 1 (no
+// assumed_libvirt, no prediction, empty disabled_flags) still decodes:
+// every field version 2 adds is optional and means what version 1 did.
+func TestVersion1Reads(t *testing.T) {
+	p := &Plan{Kind: Kind, SchemaVersion: 1, Created: "2025-01-01T00:00:00Z", Model: "Westmere", ModelSource: "recommended",
+		Flags: []string{}, DisabledFlags: []string{}, Blockers: map[string][]string{}, Warnings: []string{},
+		Hosts: map[string]Host{"hv1": {View: "cpuinfo", Features: []string{"sse2"}}}}
+	h := p.Hosts["hv1"]
+	h.Fingerprint = h.fingerprint()
+	p.Hosts["hv1"] = h
+	if err := p.seal(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := p.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "assumed_libvirt") || strings.Contains(string(data), "prediction") {
+		t.Fatalf("a version 1 plan must not carry version 2 fields:\n%s", data)
+	}
+	got, err := Decode(data)
+	if err != nil {
+		t.Fatalf("version 1 plan refused: %v", err)
+	}
+	if got.SchemaVersion != 1 || got.AssumedLibvirt != "" {
+		t.Errorf("decoded %+v", got)
+	}
 }

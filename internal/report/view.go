@@ -161,7 +161,7 @@ func newView(r *baseline.Result) *view {
 			cv.Notes = append(cv.Notes, "deprecated")
 		}
 		if c.Versioned {
-			cv.Notes = append(cv.Notes, "versioned (libvirt ≥ 10)")
+			cv.Notes = append(cv.Notes, "versioned (libvirt ≥ "+baseline.VersionedModelsSince+")")
 		}
 		if c.AliasOf != "" {
 			cv.Notes = append(cv.Notes, "alias of "+c.AliasOf)

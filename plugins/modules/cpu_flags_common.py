@@ -84,12 +84,24 @@ options:
         comment atop C(nova_conf) and C(nova.conf.snippet). A host in O(facts) with empty facts and not
         named here fails the module.
     type: dict
+  libvirt_version:
+    description:
+      - The libvirt version to assume for hypervisors whose facts carry neither libvirt's model list nor
+        its version (captured files). Versioned model names (V(EPYC-Rome-v4)) are chosen only for hosts
+        whose libvirt is known to define them (11.3.0 and later). Empty assumes 9.0.0 and says so in the
+        result and the plan (C(assumed_libvirt)).
+    type: str
+    default: ""
   nova_release:
     description:
       - Target Nova release for the plan's nova.conf form, as a series name (V(zed), V(2023.1)) or the
         Nova version (V(26.2.0)). Before Train C(cpu_model) is written instead of C(cpu_models);
         C(+)/C(-) flag prefixes are used only from Wallaby. Empty assumes 2023.1 or later and says so in
         the plan.
+      - It also decides the model choice. From Wallaby on, in a cluster of one vendor, the model of that
+        vendor libvirt's own baseline would pick may run with the features some host lacks disabled
+        (C(-svm)), and is preferred over another vendor's model; before Wallaby only models that run
+        whole are chosen, and the result names the model that was not taken.
     type: str
     default: ""
   plan:
@@ -110,7 +122,7 @@ options:
 notes:
   - Supports check mode (reports which files would change) but not diff mode. The baseline role runs it
     with C(check_mode=false) so that check mode writes the plan, a controller-side file.
-  - O(plan) is mutually exclusive with O(model), O(instance), O(output_dir), O(nova_release) and
+  - O(plan) is mutually exclusive with O(model), O(instance), O(output_dir), O(nova_release), O(libvirt_version) and
     O(missing_hosts).
 extends_documentation_fragment:
   - kvm_migration.cpu_flags.attributes
