@@ -65,10 +65,12 @@ func Compute(in Input) (*baseline.Result, error) {
 	if len(in.Hosts) == 0 {
 		return nil, fmt.Errorf("no hosts: give the facts of at least one hypervisor")
 	}
-	limit, rel, err := hostCPUCheck(in.NovaRelease)
+	rel, err := in.novaRelease()
 	if err != nil {
 		return nil, err
 	}
+	// Before 2023.1 Nova checks with compareCPU against the host CPU (hostcpu.go).
+	limit := !rel.ComparesHypervisorCPU()
 	dropped := map[string]int{}
 	acc := &baseline.Accumulator{}
 	// Hosts whose facts decoded to one *Facts (identical documents) share
@@ -96,10 +98,6 @@ func Compute(in Input) (*baseline.Result, error) {
 		if err != nil {
 			return nil, err
 		}
-	}
-	rel, err := in.novaRelease()
-	if err != nil {
-		return nil, err
 	}
 	req := baseline.Request{Model: in.Model, Groups: in.Groups, Candidates: in.Candidates,
 		AllowDisable: rel.FlagPrefixes(), NovaRelease: rel.Name(), LibvirtVersion: in.LibvirtVersion}

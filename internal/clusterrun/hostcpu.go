@@ -8,7 +8,6 @@ import (
 	"github.com/kvm-migration/cpuflags/internal/baseline"
 	"github.com/kvm-migration/cpuflags/internal/hostfacts"
 	"github.com/kvm-migration/cpuflags/internal/novarelease"
-	"github.com/kvm-migration/cpuflags/internal/plan"
 )
 
 // Nova before 2023.1 checks the configured CPU at start-up with libvirt's
@@ -20,20 +19,6 @@ import (
 // the host has none) then stops nova-compute with InvalidCPUInfo: for such
 // a target the baseline judges each host by its guest view limited to its
 // host CPU's own features.
-
-// hostCPUCheck reports whether the target Nova release checks the CPU with
-// compareCPU against the host CPU ("" is plan.DefaultNovaRelease).
-func hostCPUCheck(release string) (bool, novarelease.Release, error) {
-	given := strings.TrimSpace(release)
-	if given == "" {
-		given = plan.DefaultNovaRelease
-	}
-	rel, err := novarelease.Parse(given)
-	if err != nil {
-		return false, rel, fmt.Errorf("target Nova release: %w", err)
-	}
-	return !rel.ComparesHypervisorCPU(), rel, nil
-}
 
 // limitToHostCPU returns h judged as compareCPU judges it: the features of
 // its guest view that its host CPU (the facts' /proc/cpuinfo features in
