@@ -127,9 +127,13 @@ func probeResult(r *ansiblemod.Result, opts probe.Options, rep *probe.Report, er
 		"accepted": rep.Accepted, "rejected": rep.Rejected, "candidates": rep.Candidates,
 		"restarts": rep.Restarts, "strategy": rep.Strategy, "steps": rep.Steps,
 		"nova_check": rep.NovaCheck.Check, "nova_check_source": rep.NovaCheck.Source,
+		"already_applied": rep.AlreadyApplied != "", "started": rep.Started,
 	}
 	if rep.Accepted == nil {
 		fields["accepted"] = []string{}
+	}
+	if rep.Steps == nil {
+		fields["steps"] = []probe.Step{}
 	}
 	if rep.NovaCheck.NovaVersion != "" {
 		fields["nova_version"] = rep.NovaCheck.NovaVersion
@@ -161,6 +165,12 @@ func probeResult(r *ansiblemod.Result, opts probe.Options, rep *probe.Report, er
 	}
 	r.Msg = fmt.Sprintf("%s on %s: %d accepted, %d rejected, %d restart(s) (check %s)",
 		opts.Strategy, opts.Model, len(rep.Accepted), len(rep.Rejected), rep.Restarts, opts.Check.Check)
+	if rep.AlreadyApplied != "" {
+		r.Msg = "already applied: " + rep.AlreadyApplied + "; nothing tried, written or restarted"
+	}
+	if rep.Started {
+		r.Msg += "; nova-compute was not running and was started"
+	}
 	return nil
 }
 

@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kvm-migration/cpuflags/internal/novaconf"
-	"github.com/kvm-migration/cpuflags/internal/novaservice"
 )
 
 // finish writes the final nova.conf and makes sure nova-compute runs on it.
@@ -58,8 +56,16 @@ func (p *probeRun) finish(ctx context.Context) error {
 			}
 		}
 	}
+	if !changed && nova.RestartCount() == 0 {
+		if err := p.startIfStopped(ctx, target); err != nil {
+			return err
+		}
+	}
 	rep.Restarts = nova.RestartCount()
-	rep.Changed = changed
+	// A nova-compute found stopped and left running on the final nova.conf
+	// is a change, also when the probe's own restarts started it.
+	rep.Started = rep.Started || (p.stoppedAtStart && nova.RunningOn(target))
+	rep.Changed = changed || rep.Started
 	rep.Before, rep.After = original, target
 	rep.Diff = novaconf.Diff(o.ConfPath, original, target)
 	if j := guard.Journal(); j != nil {
@@ -123,76 +129,29 @@ func timeoutOr(t time.Duration) time.Duration {
 	return t
 }
 
-// alreadyRunning returns a reason when nova.conf already holds exactly
-// model+flags and the running nova-compute started after nova.conf was
-// last written: it has passed its CPU check on this configuration.
-func alreadyRunning(ctx context.Context, ctl novaservice.Controller, conf string, original []byte, model string, flags []string, modelsKey string) string {
-	want, err := RenderCPU(original, model, flags, modelsKey)
-	if err != nil || !bytes.Equal(want, original) {
-		return ""
-	}
-	// Without a PID source (service kind command with neither pid_file nor
-	// status output to read one from) its start cannot be compared with
-	// nova.conf's: nothing changes, so a running nova-compute is left alone
-	// rather than restarted on every idempotent run.
-	pid := 0
-	if pider, ok := ctl.(novaservice.PIDer); ok {
-		if pid, err = pider.PID(ctx); err != nil {
-			pid = 0
-		}
-	}
-	if pid <= 0 {
-		if running, err := ctl.Running(ctx); err == nil && running {
-			return "nova.conf already holds these flags and nova-compute is running; it has no PID to compare its start with nova.conf's, but nothing changes, so it is not restarted"
-		}
-		return ""
-	}
-	fi, err := os.Stat(conf)
+// startIfStopped starts nova-compute on content (nova.conf as it is) when
+// nothing was written or restarted and nova-compute is not running: a rerun
+// after an interruption may find it stopped, and a probe never leaves it so.
+// nova.conf is not changed, so there is nothing to roll back.
+func (p *probeRun) startIfStopped(ctx context.Context, content []byte) error {
+	up, err := p.ctl.Running(ctx)
 	if err != nil {
-		return ""
+		return fmt.Errorf("ask whether nova-compute runs: %w", err)
 	}
-	started, err := processStart(pid)
-	// btime has a resolution of one second: demand a clear margin.
-	if err != nil || !started.After(fi.ModTime().Add(time.Second)) {
-		return ""
+	if up {
+		return nil
 	}
-	if running, err := ctl.Running(ctx); err != nil || !running {
-		return ""
+	p.progress("nova-compute is not running: starting it on nova.conf as it is")
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeoutOr(p.o.Timeout))
+	defer cancel()
+	v, err := p.nova.RestartOn(fctx, content)
+	p.rep.Restarts = p.nova.RestartCount()
+	if err == nil && !v.Accepted {
+		err = errors.New(v.Reason)
 	}
-	return fmt.Sprintf("nova.conf already holds these flags and nova-compute (pid %d) started at %s, after nova.conf was last written (%s), so it has passed its CPU check on them", pid, started.UTC().Format(time.RFC3339), fi.ModTime().UTC().Format(time.RFC3339))
-}
-
-// processStart returns when process pid started (from /proc; USER_HZ 100).
-func processStart(pid int) (time.Time, error) {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return time.Time{}, err
+		return fmt.Errorf("nova-compute was not running, and does not start on nova.conf as it is: %w; nova.conf was not changed, see %s", err, p.o.Service.LogPath)
 	}
-	s := string(stat)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return time.Time{}, fmt.Errorf("parse /proc/%d/stat", pid)
-	}
-	fields := strings.Fields(s[i+1:])
-	if len(fields) < 20 {
-		return time.Time{}, fmt.Errorf("parse /proc/%d/stat", pid)
-	}
-	ticks, err := strconv.ParseInt(fields[19], 10, 64) // field 22 overall
-	if err != nil {
-		return time.Time{}, fmt.Errorf("parse /proc/%d/stat: %w", pid, err)
-	}
-	pstat, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return time.Time{}, err
-	}
-	for _, line := range strings.Split(string(pstat), "\n") {
-		if rest, ok := strings.CutPrefix(line, "btime "); ok {
-			bt, err := strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
-			if err != nil {
-				return time.Time{}, err
-			}
-			return time.Unix(bt, 0).Add(time.Duration(ticks) * 10 * time.Millisecond), nil
-		}
-	}
-	return time.Time{}, errors.New("no btime in /proc/stat")
+	p.rep.Started = true
+	return nil
 }

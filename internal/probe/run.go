@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,7 +96,13 @@ type Report struct {
 	Backup     string              `json:"backup,omitempty"`
 	Recovered  []Recovery          `json:"recovered,omitempty"`
 	Confirmed  string              `json:"confirmed,omitempty"`
-	Warnings   []string            `json:"-"`
+	// AlreadyApplied says why nothing was tried or restarted: nova-compute
+	// already runs on exactly the model and candidates (AlreadyApplied).
+	AlreadyApplied string `json:"already_applied,omitempty"`
+	// Started is set when nova-compute was found stopped and was started
+	// on the final nova.conf.
+	Started  bool     `json:"started,omitempty"`
+	Warnings []string `json:"-"`
 }
 
 // Run probes, then leaves nova-compute on the original nova.conf (or, with
@@ -114,6 +121,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return p.rep, err
 	}
 	if o.CheckMode {
+		p.interruptedInCheckMode()
+		if p.skipApplied(ctx) {
+			return p.rep, nil
+		}
+		if p.overridden != nil {
+			return p.rep, p.overridden
+		}
 		return p.rep, p.predictOnly(ctx)
 	}
 	err = p.lock(ctx)
@@ -122,6 +136,17 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	if err != nil {
 		return p.rep, err
+	}
+	// After lock: what an interrupted probe left is recovered first, so a
+	// host is "already applied" only on a configuration nova-compute accepted.
+	if up, err := p.ctl.Running(ctx); err == nil && !up {
+		p.stoppedAtStart = true
+	}
+	if p.skipApplied(ctx) {
+		return p.rep, nil
+	}
+	if p.overridden != nil {
+		return p.rep, p.overridden
 	}
 	// From here on every exit goes through finish or rollback.
 	d, err := p.decide(ctx)
@@ -146,8 +171,13 @@ type probeRun struct {
 	ctl       novaservice.Controller
 	rec       *Recorder
 	predictor Prober
-	guard     *Guard      // set by lock
-	nova      *NovaProber // set by decide
+	guard     *Guard // set by lock
+	// overridden is the refusal of files read after nova.conf that set the
+	// CPU options: returned unless nova-compute already runs on the wanted ones.
+	overridden error
+	// stoppedAtStart: nova-compute was not running when the decision began.
+	stoppedAtStart bool
+	nova           *NovaProber // set by decide
 }
 
 func (p *probeRun) progress(format string, a ...any) {
@@ -198,7 +228,7 @@ func plan(ctx context.Context, o Options) (*probeRun, error) {
 		for _, ov := range overrides {
 			s = append(s, ov.String())
 		}
-		return p, fmt.Errorf("files nova-compute reads after %s set the CPU options the probe edits, so its edits would have no effect: %s; remove them there first", o.ConfPath, strings.Join(s, "; "))
+		p.overridden = fmt.Errorf("files nova-compute reads after %s set the CPU options the probe edits, so its edits would have no effect: %s; remove them there first", o.ConfPath, strings.Join(s, "; "))
 	}
 	cands, notes := Normalize(o.Candidates)
 	rep.Candidates = cands
@@ -290,6 +320,10 @@ func (p *probeRun) predictOnly(ctx context.Context) error {
 		rep.Before, rep.After = p.original, after
 		rep.Diff = novaconf.Diff(o.ConfPath, p.original, after)
 	}
+	if up, err := p.ctl.Running(ctx); err == nil && !up {
+		rep.Changed = true
+		rep.Warnings = append(rep.Warnings, "check mode: nova-compute is not running; a real run starts it (and restarts it on any change)")
+	}
 	return nil
 }
 
@@ -351,13 +385,45 @@ func (p *probeRun) decide(ctx context.Context) (*Decision, error) {
 }
 
 // confirmed is Auto's check that the running nova-compute has already
-// passed its CPU check on the predicted flags (see alreadyRunning).
+// passed its CPU check on the predicted flags (see AlreadyApplied).
 func (p *probeRun) confirmed(ctx context.Context, accepted []string) string {
-	why := alreadyRunning(ctx, p.ctl, p.o.ConfPath, p.original, p.o.Model, accepted, p.o.ModelsKey)
-	if why != "" {
-		p.progress("confirmation restart skipped: %s", why)
+	a := AlreadyApplied(ctx, p.ctl, p.o.ConfPath, p.o.ExtraConfigFiles, p.o.Model, accepted)
+	if !a.OK {
+		return ""
 	}
-	return why
+	p.progress("confirmation restart skipped: %s", a.Why)
+	return a.Why
+}
+
+// skipApplied reports (and records in the report) that nova-compute already
+// runs on exactly the model and the candidates: no trial, no restart, no
+// write. A rerun after an interruption skips the hosts it finished this way.
+func (p *probeRun) skipApplied(ctx context.Context) bool {
+	a := AlreadyApplied(ctx, p.ctl, p.o.ConfPath, p.o.ExtraConfigFiles, p.o.Model, p.flags)
+	if !a.OK {
+		p.progress("not already applied: %s", a.Why)
+		return false
+	}
+	p.progress("already applied, nothing tried or restarted: %s", a.Why)
+	p.rep.AlreadyApplied = a.Why
+	p.rep.Accepted = slices.Clone(p.flags)
+	p.rep.Before, p.rep.After = p.original, p.original
+	return true
+}
+
+// interruptedInCheckMode makes check mode say what a real run does first
+// when a probe was interrupted and left its journal: it restores the backup
+// (a configuration nova-compute accepted) and restarts nova-compute, so the
+// change shown is from that backup.
+func (p *probeRun) interruptedInCheckMode() {
+	j, err := ReadJournal(JournalPath(p.o.ConfPath))
+	if err != nil || j == nil {
+		return
+	}
+	if b, err := os.ReadFile(j.Backup); err == nil {
+		p.original = b
+	}
+	p.rep.Warnings = append(p.rep.Warnings, fmt.Sprintf("a probe of %s (pid %d) was interrupted and left its journal: a real run first restores %s and restarts nova-compute; the change shown is from that backup", p.o.ConfPath, j.PID, j.Backup))
 }
 
 // arm writes the backup and the journal once, and starts the watchdog.

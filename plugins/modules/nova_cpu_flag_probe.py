@@ -39,8 +39,16 @@ description:
     after nova.conf, including oslo.config's default C(nova.conf.d/) and C(nova-compute.conf.d/) (in
     C(~nova/.nova/), C(~nova/), C(/etc/nova/), C(/etc/)) when O(nova_conf) is in C(/etc/nova/)."
   - For Nova before Train (20.0.0) the model is written as C(cpu_model), the option's name there.
-  - When nova.conf already holds the model and flags and nova-compute runs, nothing is restarted, also
-    for a service without a PID to compare its start with nova.conf's (C(kind=command)).
+  - "Already applied: when nova-compute's effective configuration (O(nova_conf), then O(extra_config_files)
+    and the default config directories, later files winning per option) is C(cpu_mode=custom) with exactly
+    O(model) and exactly O(candidates) (as a set, case-insensitive, as Nova reads them), no probe journal is
+    left, and nova-compute runs and started after the newest of those files was last written, the module
+    tries, writes and restarts nothing and returns RV(already_applied=true) with every candidate accepted
+    (also in check mode). A service without a PID to compare its start with (C(kind=command)) counts when it
+    runs. A rerun of the rollout after an interruption skips the hosts it finished this way."
+  - A host part-way is finished or repaired first, never skipped - a journal left by an interrupted probe
+    is recovered (its backup, a configuration nova-compute accepted, restored and nova-compute restarted on
+    it) before anything is decided, and a nova-compute found stopped is started (RV(started)).
 author:
   - cpu_flags maintainers (@kvm-migration)
 options:
@@ -245,6 +253,15 @@ nova_conf_diff:
       value), also without C(--diff); the rollout role prints each distinct change once.
   returned: when apply changes (or in check mode would change) nova.conf
   type: str
+already_applied:
+  description: nova-compute already ran on exactly O(model) and O(candidates) (see the description), so
+    nothing was tried, written or restarted; the message says what was compared.
+  returned: always
+  type: bool
+started:
+  description: nova-compute was not running and was started on the final nova.conf.
+  returned: always
+  type: bool
 confirmed:
   description: Why the confirming restart of auto was not needed.
   returned: when skipped
