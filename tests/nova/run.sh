@@ -8,5 +8,6 @@ bash tests/rig/nova-rig.sh status
 CPUFLAGS_RIG=1 go test -count=1 -v -timeout 30m ./tests/nova/ "$@"; rc=$?
 bash tests/nova/rollout.sh || rc=1
 bash tests/nova/plan.sh || rc=1
+bash tests/nova/resume.sh || rc=1
 PATH=$PWD/.venv/bin:$PATH .venv/bin/molecule test -s nova || rc=1
 exit $rc
