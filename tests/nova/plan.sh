@@ -20,15 +20,8 @@ INV=tests/nova/inventory.yml
 CONF=/etc/nova/nova.conf
 PIDFILE=/var/run/nova/nova-compute.pid
 OUT=$ROOT/tests/output/nova-plan
-rm -rf "$OUT"; mkdir -p "$OUT"
-cp -a "$CONF" "$OUT/nova.conf.orig"
-passed=0; failed=0; failures=()
-check() {
-  local name=$1; shift
-  if "$@" >"$OUT/$name.log" 2>&1; then passed=$((passed+1)); echo "ok   $name"
-  else failed=$((failed+1)); failures+=("$name"); echo "FAIL $name (log: $OUT/$name.log)"; tail -20 "$OUT/$name.log" | sed 's/^/     /'; fi
-}
-contains() { grep -q -- "$2" "$OUT/$1.log" || { echo "expected '$2' in $1.log"; return 1; }; }
+. tests/nova/suite.sh
+suite_start fresh
 # The Nova the rig runs (Debian's package version without its epoch), the
 # release the plan is written for.
 NOVA_RELEASE=$(dpkg-query -W -f='${Version}' python3-nova | sed 's/^[0-9]*://')
@@ -121,11 +114,4 @@ sys.exit(0 if got == want else 1)
 PYEOF
 
 # Leave the rig as it was.
-cp -a "$OUT/nova.conf.orig" "$CONF"
-service nova-compute restart >/dev/null 2>&1 || true
-rm -f /etc/nova/nova.conf.*.cpuflags.bak
-
-echo
-[ ${#failures[@]} -eq 0 ] || echo "failed: ${failures[*]}"
-echo "plan: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+suite_end plan

@@ -32,15 +32,8 @@ CONF=/etc/nova/nova.conf
 PIDFILE=/var/run/nova/nova-compute.pid
 JOURNAL=$CONF.cpuflags-probe.json
 OUT=$ROOT/tests/output/nova-resume
-rm -rf "$OUT"; mkdir -p "$OUT"
-cp -a "$CONF" "$OUT/nova.conf.orig"
-passed=0; failed=0; failures=()
-check() {
-  local name=$1; shift
-  if "$@" >"$OUT/$name.log" 2>&1; then passed=$((passed+1)); echo "ok   $name"
-  else failed=$((failed+1)); failures+=("$name"); echo "FAIL $name (log: $OUT/$name.log)"; tail -20 "$OUT/$name.log" | sed 's/^/     /'; fi
-}
-contains() { grep -q -- "$2" "$OUT/$1.log" || { echo "expected '$2' in $1.log"; return 1; }; }
+. tests/nova/suite.sh
+suite_start fresh
 changed_zero() { grep -Eq 'changed=0 ' "$1" && ! grep -Eq 'changed=[1-9]' "$1"; }
 pid() { cat "$PIDFILE" 2>/dev/null; }
 NOVA_RELEASE=$(dpkg-query -W -f='${Version}' python3-nova | sed 's/^[0-9]*://')
@@ -168,11 +161,4 @@ if [ "${CPUFLAGS_RESUME_BENCH:-}" = 1 ]; then
 fi
 
 # Leave the rig as it was.
-cp -a "$OUT/nova.conf.orig" "$CONF"
-service nova-compute restart >/dev/null 2>&1 || true
-rm -f /etc/nova/nova.conf.*.cpuflags.bak
-
-echo
-[ ${#failures[@]} -eq 0 ] || echo "failed: ${failures[*]}"
-echo "resume: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+suite_end resume

@@ -14,21 +14,16 @@ INV=tests/nova/inventory.yml
 # the rig is the inventory group "hypervisors"
 CONF=/etc/nova/nova.conf
 OUT=$ROOT/tests/output/nova
-mkdir -p "$OUT"
-cp -a "$CONF" "$OUT/nova.conf.orig"
-passed=0; failed=0; failures=()
+. tests/nova/suite.sh
+suite_start
 # The host's answers, derived before anything changes nova.conf.
 if ! go run ./tests/nova/hostanswers -dir "$OUT" >"$OUT/host-answers.log" 2>&1; then
   cat "$OUT/host-answers.log"; echo "rollout: cannot derive the expected answers from this host"; exit 1
 fi
 sed 's/^/  /' "$OUT/host-answers.log"
 VARS=$OUT/host-answers.json
-check() {
-  local name=$1; shift
-  # each check's log starts with the host's answers it was derived from
-  if { cat "$OUT/host-answers.log"; echo "---"; "$@"; } >"$OUT/$name.log" 2>&1; then passed=$((passed+1)); echo "ok   $name"
-  else failed=$((failed+1)); failures+=("$name"); echo "FAIL $name (log: $OUT/$name.log)"; tail -20 "$OUT/$name.log" | sed 's/^/     /'; fi
-}
+# each check's log starts with the host's answers it was derived from
+check_preamble() { cat "$OUT/host-answers.log"; echo "---"; }
 changed_zero() { grep -Eq 'changed=0 ' "$1" && ! grep -Eq 'changed=[1-9]' "$1"; }
 compute_up() { service nova-compute status >/dev/null 2>&1; }
 
@@ -75,11 +70,4 @@ check bad-input-conf-unchanged cmp "$CONF" "$OUT/nova.conf.applied"
 check bad-input-no-restart bash -c "[ \"\$(cat /var/run/nova/nova-compute.pid)\" = '$pid_before' ] && service nova-compute status >/dev/null 2>&1"
 
 # Leave the rig as it was.
-cp -a "$OUT/nova.conf.orig" "$CONF"
-service nova-compute restart >/dev/null 2>&1 || true
-rm -f /etc/nova/nova.conf.*.cpuflags.bak
-
-echo
-[ ${#failures[@]} -eq 0 ] || echo "failed: ${failures[*]}"
-echo "rollout: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+suite_end rollout
