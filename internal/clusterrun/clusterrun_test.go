@@ -89,7 +89,7 @@ func TestPlanRecordsChoice(t *testing.T) {
 		nova     string
 		disabled bool
 	}{{"2023.1", true}, {"wallaby", true}, {"victoria", false}} {
-		in.NovaRelease = tt.nova
+		in.NovaRelease, in.AllowDisable = tt.nova, true // the choice as libvirt makes it; plans leave it off (Input.AllowDisable)
 		res, err := Compute(in)
 		if err != nil {
 			t.Fatal(err)
@@ -123,5 +123,17 @@ func TestPlanRecordsChoice(t *testing.T) {
 		if !d.Holds || !d.Unchanged {
 			t.Errorf("Nova %s: drift over the same facts: holds %v unchanged %v %v", tt.nova, d.Holds, d.Unchanged, d.Summary)
 		}
+		if v := plan.Verify(p, cur); v.OK == tt.disabled {
+			t.Errorf("Nova %s: the rollout's check OK=%v for a plan disabling %v (it cannot probe disabled features yet): %s", tt.nova, v.OK, p.DisabledFlags, v.Message(p))
+		}
+	}
+	// What plans get by default: nothing disabled, so the rollout can apply them.
+	in.NovaRelease, in.AllowDisable = "2023.1", false
+	res, err := Compute(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.DisabledFlags) > 0 || res.ModelSource != baseline.ModelRecommended {
+		t.Errorf("default: model %s (%s) disables %v, want a whole model", res.Model, res.ModelSource, res.DisabledFlags)
 	}
 }
