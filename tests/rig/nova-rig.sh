@@ -189,7 +189,21 @@ install_nova_conf() {
 	[ -e "$RIG/nova-conductor.conf" ] || write_nova_conf "$RIG/nova-conductor.conf" conductor
 }
 
+# drop_rig_backups: the probe's backups of the rig's own nova.conf (a suite that stopped
+# before its cleanup leaves them); backups of any other content are not ours and stay.
+drop_rig_backups() {
+	local b
+	for b in "$NOVA_CONF".*.cpuflags.bak; do
+		[ -e "$b" ] || continue
+		if head -1 "$b" | grep -q 'Written by tests/rig/nova-rig.sh'; then
+			rm -f "$b"
+			log "removed $b (a backup of the rig's nova.conf)"
+		fi
+	done
+}
+
 restore_nova_conf() {
+	drop_rig_backups
 	if [ -e "$RIG/backup/nova.conf.saved" ]; then
 		cp -a "$RIG/backup/nova.conf.saved" "$NOVA_CONF" && rm -f "$RIG/backup/nova.conf.saved"
 		log "restored $NOVA_CONF"
