@@ -237,23 +237,17 @@ func Recover(ctx context.Context, j *Journal, ctl novaservice.Controller, wait n
 		}
 	}
 	if foreign {
-		return recoverForeign(ctx, j, ctl, r)
+		return recoverForeign(ctx, j, ctl, wait, r)
 	}
-	timeout := time.Duration(j.TimeoutSeconds) * time.Second
-	if timeout <= 0 {
-		timeout = 180 * time.Second
-	}
-	wctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	v, err := novaservice.RestartAndWait(wctx, ctl, j.Service.LogPath, wait)
+	v, err := restartOnRecovery(ctx, j, ctl, wait)
 	r.At = time.Now().UTC()
 	if err != nil {
 		r.Reason = err.Error()
 	} else {
 		r.Accepted, r.Reason = v.Accepted, v.Reason
 	}
-	if rmErr := os.Remove(JournalPath(j.NovaConf)); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
-		return r, fmt.Errorf("recover: remove journal: %w", rmErr)
+	if rmErr := removeJournal(j); rmErr != nil {
+		return r, rmErr
 	}
 	if r.Accepted {
 		os.Remove(j.Backup) // nova.conf holds the same content again
@@ -266,7 +260,7 @@ func Recover(ctx context.Context, j *Journal, ctl novaservice.Controller, wait n
 // rebuilt host): that change wins. nova.conf is left as it is, the backup is
 // kept for whoever wants it, and nova-compute is started only if it is not
 // running (never left stopped); the journal goes.
-func recoverForeign(ctx context.Context, j *Journal, ctl novaservice.Controller, r Recovery) (Recovery, error) {
+func recoverForeign(ctx context.Context, j *Journal, ctl novaservice.Controller, wait novaservice.WaitOptions, r Recovery) (Recovery, error) {
 	r.Foreign = true
 	running, err := ctl.Running(ctx)
 	if err != nil {
@@ -277,13 +271,7 @@ func recoverForeign(ctx context.Context, j *Journal, ctl novaservice.Controller,
 		r.Accepted = true
 		r.Reason += "; nova-compute is running and was not restarted"
 	} else {
-		timeout := time.Duration(j.TimeoutSeconds) * time.Second
-		if timeout <= 0 {
-			timeout = 180 * time.Second
-		}
-		wctx, cancel := context.WithTimeout(ctx, timeout)
-		v, err := novaservice.RestartAndWait(wctx, ctl, j.Service.LogPath, novaservice.WaitOptions{})
-		cancel()
+		v, err := restartOnRecovery(ctx, j, ctl, wait)
 		if err != nil {
 			r.Reason += "; starting the stopped nova-compute failed: " + err.Error()
 		} else {
@@ -292,10 +280,27 @@ func recoverForeign(ctx context.Context, j *Journal, ctl novaservice.Controller,
 		}
 	}
 	r.At = time.Now().UTC()
-	if rmErr := os.Remove(JournalPath(j.NovaConf)); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
-		return r, fmt.Errorf("recover: remove journal: %w", rmErr)
+	return r, removeJournal(j)
+}
+
+// restartOnRecovery restarts nova-compute for a recovery and waits for its
+// verdict, bounded by the journal's timeout (180 s when it names none).
+func restartOnRecovery(ctx context.Context, j *Journal, ctl novaservice.Controller, wait novaservice.WaitOptions) (novaservice.Verdict, error) {
+	timeout := time.Duration(j.TimeoutSeconds) * time.Second
+	if timeout <= 0 {
+		timeout = 180 * time.Second
 	}
-	return r, nil
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return novaservice.RestartAndWait(wctx, ctl, j.Service.LogPath, wait)
+}
+
+// removeJournal deletes a recovered journal (already gone is fine).
+func removeJournal(j *Journal) error {
+	if err := os.Remove(JournalPath(j.NovaConf)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("recover: remove journal: %w", err)
+	}
+	return nil
 }
 
 // RecoverStale recovers a journal left by a dead probe. It returns nil when
