@@ -3,7 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 # The attributes every module of the collection documents, described once.
-# A module extends this fragment (and .facts where it returns facts) and
+# A module extends this fragment (and .facts where it returns facts, .controller
+# where it only runs on the controller, listed first: a fragment does not
+# override what an earlier one set) and
 # states in its own attributes only what differs: each attribute's support,
 # details, and the platforms its binaries are built for.
 
@@ -32,4 +34,17 @@ attributes:
 attributes:
   facts:
     description: Action returns an C(ansible_facts) dictionary that will update existing host facts.
+"""
+
+    CONTROLLER = r"""
+attributes:
+  action:
+    details: The module is its action plugin, run on the controller.
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+    details: Runs on the controller only; nothing reaches a host.
 """

@@ -41,17 +41,8 @@ options:
     type: str
     default: ""
 extends_documentation_fragment:
+  - kvm_migration.cpu_flags.attributes.controller
   - kvm_migration.cpu_flags.attributes
-attributes:
-  action:
-    details: The module is its action plugin, run on the controller.
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
-    details: Runs on the controller only; nothing reaches a host.
 seealso:
   - module: kvm_migration.cpu_flags.cpu_flags_common
 """

@@ -30,17 +30,8 @@ options:
     type: raw
     required: true
 extends_documentation_fragment:
+  - kvm_migration.cpu_flags.attributes.controller
   - kvm_migration.cpu_flags.attributes
-attributes:
-  action:
-    details: The module is its action plugin, run on the controller.
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
-    details: Runs on the controller only; nothing reaches a host.
 seealso:
   - module: ansible.builtin.debug
 """
