@@ -46,6 +46,7 @@ var spec = ansiblemod.Spec{
 		"mode":               {Default: modeProbe, Choices: []string{modeProbe, modeVerify, modeRestore}},
 		"model":              {},
 		"candidates":         {Type: ansiblemod.TypeList, Aliases: []string{"flags"}},
+		"disabled_flags":     {Type: ansiblemod.TypeList, Elements: ansiblemod.TypeStr, Default: []any{}},
 		"require_all":        {Type: ansiblemod.TypeBool, Default: false},
 		"backup":             {Type: ansiblemod.TypePath},
 		"strategy":           {Default: "auto"},
@@ -91,7 +92,7 @@ func run(ctx context.Context, m *ansiblemod.Module, r *ansiblemod.Result) error 
 		return restoreResult(r, rep, err)
 	}
 	opts := probe.Options{
-		Model: m.Str("model"), Candidates: m.List("candidates"), Strategy: m.Str("strategy"), Apply: m.Bool("apply"),
+		Model: m.Str("model"), Candidates: m.List("candidates"), Disabled: m.List("disabled_flags"), Strategy: m.Str("strategy"), Apply: m.Bool("apply"),
 		RequireAll: m.Bool("require_all"), CheckMode: m.CheckMode,
 		ConfPath: m.Path("nova_conf"), ExtraConfigFiles: m.List("extra_config_files"), Service: svc, LibvirtURI: m.Str("libvirt_uri"),
 		Timeout: timeout, Wait: novaservice.WaitOptions{Grace: grace},
@@ -124,13 +125,16 @@ func run(ctx context.Context, m *ansiblemod.Module, r *ansiblemod.Result) error 
 // probeResult reports a probe: its fields also when it failed.
 func probeResult(r *ansiblemod.Result, opts probe.Options, rep *probe.Report, err error) error {
 	fields := map[string]any{
-		"accepted": rep.Accepted, "rejected": rep.Rejected, "candidates": rep.Candidates,
+		"accepted": rep.Accepted, "disabled": rep.Disabled, "rejected": rep.Rejected, "candidates": rep.Candidates,
 		"restarts": rep.Restarts, "strategy": rep.Strategy, "steps": rep.Steps,
 		"nova_check": rep.NovaCheck.Check, "nova_check_source": rep.NovaCheck.Source,
 		"already_applied": rep.AlreadyApplied != "", "started": rep.Started,
 	}
 	if rep.Accepted == nil {
 		fields["accepted"] = []string{}
+	}
+	if rep.Disabled == nil {
+		fields["disabled"] = []string{}
 	}
 	if rep.Steps == nil {
 		fields["steps"] = []probe.Step{}

@@ -38,19 +38,14 @@ type Input struct {
 	Missing map[string]string
 	// NovaRelease is the target Nova release for the plan's nova.conf form
 	// ("" assumes plan.DefaultNovaRelease). From Wallaby on, Nova accepts
-	// "-feature", so a model of the hosts' vendor may be chosen with the
-	// features some host lacks disabled, as libvirt's baseline does.
+	// "-feature", so a model of the hosts' one vendor may be chosen with the
+	// features some host lacks disabled, as libvirt's baseline does (the
+	// rollout's probe then trials the model with them disabled).
 	NovaRelease string
 	// LibvirtVersion is the libvirt version assumed for hosts whose facts
 	// carry neither libvirt's model list nor its version ("" assumes
 	// baseline.DefaultAssumedLibvirt).
 	LibvirtVersion string
-	// AllowDisable lets the choice run a model of the hosts' one vendor
-	// with the features some host lacks disabled ("-feature", Wallaby and
-	// later), as libvirt's baseline does. Off for plans: the rollout's probe
-	// cannot yet trial a model with disabled features, so such a plan would
-	// stop at its first check (plan.Verify refuses one up front).
-	AllowDisable bool
 }
 
 // novaRelease is the target release in: the one given, else the default.
@@ -106,7 +101,7 @@ func Compute(in Input) (*baseline.Result, error) {
 		}
 	}
 	req := baseline.Request{Model: in.Model, Groups: in.Groups, Candidates: in.Candidates,
-		AllowDisable: in.AllowDisable && rel.FlagPrefixes(), NovaRelease: rel.Name(), LibvirtVersion: in.LibvirtVersion}
+		AllowDisable: rel.FlagPrefixes(), NovaRelease: rel.Name(), LibvirtVersion: in.LibvirtVersion}
 	if in.Instance != nil {
 		inst := HostFromFacts("instance", "", in.Instance)
 		req.Instance = &inst

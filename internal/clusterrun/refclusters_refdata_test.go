@@ -117,7 +117,7 @@ func TestReferenceClusterChoice(t *testing.T) {
 				for _, m := range members {
 					in.Hosts = append(in.Hosts, clusterrun.Host{Name: m, Group: "g", Facts: facts[view+"/"+m]})
 				}
-				in.NovaRelease, in.AllowDisable = nova, true // libvirt's own choice, disabling included (plans leave it off)
+				in.NovaRelease = nova
 				res, err := clusterrun.Compute(in)
 				if err != nil {
 					t.Fatalf("%s %s %s: %v", cname, view, nova, err)

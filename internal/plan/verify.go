@@ -50,11 +50,6 @@ func Verify(p *Plan, current []Source) Verdict {
 	if p.Model == "" {
 		v.Refusals = append(v.Refusals, Refusal{Reason: "the plan has no base model: no CPU model fits every host it covers (see its warnings); split the cluster or name a model, then review a new plan"})
 	}
-	if len(p.DisabledFlags) > 0 {
-		v.Refusals = append(v.Refusals, Refusal{Reason: fmt.Sprintf(
-			"the plan runs %s with %s disabled, and this rollout cannot yet probe a model with disabled features (nova-compute would be asked for %s whole); apply its nova.conf snippet by hand after review, or re-plan without disabling (the default)",
-			p.Model, strings.Join(p.DisabledFlags, ", "), p.Model)})
-	}
 	var blocked []string
 	for h := range p.Blockers {
 		blocked = append(blocked, h)

@@ -20,7 +20,7 @@ func (p *probeRun) finish(ctx context.Context) error {
 	refusedAll := o.Apply && o.RequireAll && len(rep.Rejected) > 0
 	if o.Apply && !refusedAll {
 		var err error
-		if target, err = RenderCPU(original, o.Model, rep.Accepted, o.ModelsKey); err != nil {
+		if target, err = RenderCPU(original, o.Model, p.written(rep.Accepted), o.ModelsKey); err != nil {
 			return p.rollback(ctx, err)
 		}
 	}

@@ -207,3 +207,47 @@ func DefaultConfigDirs(root, home string) []string {
 	}
 	return out
 }
+
+// disabledFlags checks the model features to disable and returns them as
+// cpu_model_extra_flags writes them: "-" and the libvirt name, each once, in
+// the order given. A name may be given with or without its "-"; "+" is
+// refused (that enables), as is a feature that is also a candidate, and any
+// at all when the installed Nova is older than Wallaby, which reads no "-".
+func disabledFlags(given []string, cands []Candidate, novaVersion string) ([]string, error) {
+	var bare []string
+	var plus []string
+	for _, g := range given {
+		g = strings.TrimSpace(g)
+		if strings.HasPrefix(g, "+") {
+			plus = append(plus, strconv.Quote(g))
+			continue
+		}
+		if g = strings.TrimSpace(strings.TrimPrefix(g, "-")); g != "" {
+			bare = append(bare, g)
+		}
+	}
+	if len(plus) > 0 {
+		return nil, fmt.Errorf("disabled_flags %s: these are the model's features to turn off, given bare or with \"-\"; a flag to enable belongs in candidates. Nothing was written or restarted", strings.Join(plus, ", "))
+	}
+	dis, _ := Normalize(bare)
+	if err := checkFlags(dis); err != nil {
+		return nil, fmt.Errorf("disabled_flags: %w", err)
+	}
+	var out, clash []string
+	for _, d := range dis {
+		for _, c := range cands {
+			if strings.TrimLeft(c.Name, "+-") == d.Name {
+				clash = append(clash, fmt.Sprintf("%s (candidate %q)", d.Name, c.Given))
+			}
+		}
+		out = append(out, "-"+d.Name)
+	}
+	if len(clash) > 0 {
+		return nil, fmt.Errorf("disabled_flags and candidates both name %s: a feature is either turned off for the model or decided on, not both; remove it from one. Nothing was written or restarted", strings.Join(clash, ", "))
+	}
+	if m := novaMajor(novaVersion); len(out) > 0 && m > 0 && m < novaFlagPrefixes {
+		return nil, fmt.Errorf("the installed Nova %s cannot disable model features (it reads \"-flag\" in cpu_model_extra_flags from Wallaby, 23.0.0, on): disabled_flags %s; re-plan for this Nova release (the baseline then picks a model that runs whole) or upgrade Nova. Nothing was written or restarted",
+			novaVersion, strings.Join(out, ", "))
+	}
+	return out, nil
+}

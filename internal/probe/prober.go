@@ -3,7 +3,6 @@ package probe
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +38,9 @@ type Step struct {
 type Recorder struct {
 	// Model is the base model of every trial.
 	Model string
+	// Disabled are the model's features every trial turns off, each
+	// "-name" (the plan's disabled flags): part of the base, never decided.
+	Disabled []string
 	// Check and LibvirtURI and Options are copied into every trial.
 	Check      string
 	LibvirtURI string
@@ -51,11 +53,11 @@ type Recorder struct {
 
 // Ask runs one trial on p and records it.
 func (r *Recorder) Ask(ctx context.Context, p Prober, flags []string) (prober.Outcome, error) {
-	t := prober.Trial{Model: r.Model, Flags: slices.Clone(flags), Check: r.Check, LibvirtURI: r.LibvirtURI, Options: r.Options}
+	t := prober.Trial{Model: r.Model, Flags: concat(r.Disabled, flags), Check: r.Check, LibvirtURI: r.LibvirtURI, Options: r.Options}
 	start := time.Now()
 	out, err := p.Check(ctx, t)
 	if err != nil {
-		return prober.Outcome{}, fmt.Errorf("%s on %s + [%s]: %w", p.Name(), r.Model, strings.Join(flags, ", "), err)
+		return prober.Outcome{}, fmt.Errorf("%s on %s + [%s]: %w", p.Name(), r.Model, strings.Join(t.Flags, ", "), err)
 	}
 	s := Step{Prober: p.Name(), Flags: t.Flags, Accepted: out.Accepted, Reason: out.Reason, Seconds: time.Since(start).Seconds()}
 	r.Steps = append(r.Steps, s)
@@ -63,6 +65,14 @@ func (r *Recorder) Ask(ctx context.Context, p Prober, flags []string) (prober.Ou
 		r.Progress(s)
 	}
 	return out, nil
+}
+
+// Base names the base of every trial: the model, and its disabled features.
+func (r *Recorder) Base() string {
+	if len(r.Disabled) == 0 {
+		return r.Model
+	}
+	return r.Model + " " + strings.Join(r.Disabled, " ")
 }
 
 // Candidate is one entry of the operator's candidate list.

@@ -22,6 +22,12 @@ type Options struct {
 	Model string
 	// Candidates are the flags to decide on, in any spelling Normalize understands.
 	Candidates []string
+	// Disabled are features of Model the guest does not get (a plan's
+	// disabled flags, libvirt's policy='disable'): part of every trial and
+	// written as "-name" in cpu_model_extra_flags (Wallaby and later). They
+	// are not decided on: a host that refuses the model with them refuses
+	// the base.
+	Disabled []string
 	// Strategy is auto, libvirt, nova, bisect, one_by_one or plugin:NAME.
 	Strategy string
 	// Apply writes the accepted flags and leaves nova-compute running on them;
@@ -82,7 +88,9 @@ type Rejected struct {
 
 // Report is the result of Run.
 type Report struct {
-	Accepted   []string            `json:"accepted"`
+	Accepted []string `json:"accepted"`
+	// Disabled are the model's disabled features as written ("-name").
+	Disabled   []string            `json:"disabled"`
 	Rejected   map[string]Rejected `json:"rejected"`
 	Candidates []Candidate         `json:"candidates"`
 	Restarts   int                 `json:"restarts"`
@@ -165,8 +173,10 @@ type probeRun struct {
 	o   Options
 	rep *Report
 	// original is nova.conf before the probe (re-read after a recovery).
-	original  []byte
-	flags     []string
+	original []byte
+	flags    []string
+	// disabled are Options.Disabled as written: "-" and the libvirt name.
+	disabled  []string
 	given     map[string]string // flag name -> the operator's spelling
 	ctl       novaservice.Controller
 	rec       *Recorder
@@ -244,6 +254,10 @@ func plan(ctx context.Context, o Options) (*probeRun, error) {
 	for _, c := range cands {
 		p.given[c.Name] = c.Given
 	}
+	if p.disabled, err = disabledFlags(o.Disabled, cands, o.Check.NovaVersion); err != nil {
+		return p, err
+	}
+	rep.Disabled = slices.Clone(p.disabled)
 
 	if p.ctl, err = controller(o.Controller, o.Service); err != nil {
 		return p, err
@@ -251,7 +265,7 @@ func plan(ctx context.Context, o Options) (*probeRun, error) {
 	if o.Service.LogPath == "" {
 		return p, errors.New("service log_path is empty; give nova-compute's log file (e.g. /var/log/nova/nova-compute.log)")
 	}
-	p.rec = &Recorder{Model: o.Model, Check: o.Check.Check, LibvirtURI: o.LibvirtURI, Options: o.PluginOptions,
+	p.rec = &Recorder{Model: o.Model, Disabled: p.disabled, Check: o.Check.Check, LibvirtURI: o.LibvirtURI, Options: o.PluginOptions,
 		Progress: func(s Step) {
 			verdict := "accepted"
 			if !s.Accepted {
@@ -312,7 +326,7 @@ func (p *probeRun) predictOnly(ctx context.Context) error {
 		return err
 	}
 	if o.Apply {
-		after, err := RenderCPU(p.original, o.Model, rep.Accepted, o.ModelsKey)
+		after, err := RenderCPU(p.original, o.Model, p.written(rep.Accepted), o.ModelsKey)
 		if err != nil {
 			return err
 		}
@@ -387,7 +401,7 @@ func (p *probeRun) decide(ctx context.Context) (*Decision, error) {
 // confirmed is Auto's check that the running nova-compute has already
 // passed its CPU check on the predicted flags (see AlreadyApplied).
 func (p *probeRun) confirmed(ctx context.Context, accepted []string) string {
-	a := AlreadyApplied(ctx, p.ctl, p.o.ConfPath, p.o.ExtraConfigFiles, p.o.Model, accepted)
+	a := AlreadyApplied(ctx, p.ctl, p.o.ConfPath, p.o.ExtraConfigFiles, p.o.Model, p.written(accepted))
 	if !a.OK {
 		return ""
 	}
@@ -395,11 +409,17 @@ func (p *probeRun) confirmed(ctx context.Context, accepted []string) string {
 	return a.Why
 }
 
+// written is cpu_model_extra_flags for accepted: the accepted flags, then
+// the disabled features, in the order of the plan's nova.conf snippet.
+func (p *probeRun) written(accepted []string) []string {
+	return concat(accepted, p.disabled)
+}
+
 // skipApplied reports (and records in the report) that nova-compute already
 // runs on exactly the model and the candidates: no trial, no restart, no
 // write. A rerun after an interruption skips the hosts it finished this way.
 func (p *probeRun) skipApplied(ctx context.Context) bool {
-	a := AlreadyApplied(ctx, p.ctl, p.o.ConfPath, p.o.ExtraConfigFiles, p.o.Model, p.flags)
+	a := AlreadyApplied(ctx, p.ctl, p.o.ConfPath, p.o.ExtraConfigFiles, p.o.Model, p.written(p.flags))
 	if !a.OK {
 		p.progress("not already applied: %s", a.Why)
 		return false

@@ -16,10 +16,12 @@ import (
 // fakeController is a FAKE nova-compute: Restart logs the accept marker, or
 // the InvalidCPUInfo line when nova.conf names a flag in bad.
 type fakeController struct {
-	mu       sync.Mutex
-	conf     string
-	log      string
-	bad      []string
+	mu   sync.Mutex
+	conf string
+	log  string
+	bad  []string
+	// refuse, when set, names a flag nova.conf is refused for ("": accepted).
+	refuse   func(conf string) string
 	running  bool
 	restarts int
 }
@@ -31,6 +33,12 @@ func (f *fakeController) Restart(context.Context) error {
 	data, _ := os.ReadFile(f.conf)
 	line := "INFO nova.compute.manager [-] " + novaservice.AcceptMarker + "\n"
 	f.running = true
+	if f.refuse != nil {
+		if r := f.refuse(string(data)); r != "" {
+			line = "ERROR oslo_service.service [-] Error starting thread.: nova.exception.InvalidCPUInfo: CPU Flags ['" + r + "'] ar not compatible\n"
+			f.running = false
+		}
+	}
 	for _, b := range f.bad {
 		if strings.Contains(string(data), b) {
 			line = "ERROR oslo_service.service [-] Error starting thread.: nova.exception.InvalidCPUInfo: CPU Flags ['" + b + "'] ar not compatible\n"

@@ -189,7 +189,7 @@ func Auto(ctx context.Context, rec *Recorder, predictor, real Prober, flags []st
 		return d, err
 	}
 	if len(d.Accepted) == 0 {
-		return d, fmt.Errorf("nova-compute refused the base model %s with no extra flags: %s", rec.Model, out.Reason)
+		return d, fmt.Errorf("nova-compute refused the base model %s with no extra flags: %s", rec.Base(), out.Reason)
 	}
 	group, err := bisectFrom(ctx, rec, real, nil, d.Accepted, &out)
 	d.Accepted = group.Accepted

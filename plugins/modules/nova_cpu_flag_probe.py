@@ -41,8 +41,8 @@ description:
   - For Nova before Train (20.0.0) the model is written as C(cpu_model), the option's name there.
   - "Already applied: when nova-compute's effective configuration (O(nova_conf), then O(extra_config_files)
     and the default config directories, later files winning per option) is C(cpu_mode=custom) with exactly
-    O(model) and exactly O(candidates) (as a set, case-insensitive, as Nova reads them), no probe journal is
-    left, and nova-compute runs and started after the newest of those files was last written, the module
+    O(model) and exactly O(disabled_flags) (as C(-name)) and O(candidates) (as a set, case-insensitive, as
+    Nova reads them), no probe journal is left, and nova-compute runs and started after the newest of those files was last written, the module
     tries, writes and restarts nothing and returns RV(already_applied=true) with every candidate accepted
     (also in check mode). A service without a PID to compare its start with (C(kind=command)) counts when it
     runs. A rerun of the rollout after an interruption skips the hosts it finished this way."
@@ -70,6 +70,19 @@ options:
     type: list
     elements: str
     aliases: [flags]
+  disabled_flags:
+    description:
+      - Features of O(model) the guest does not get (libvirt's C(policy='disable')), such as a plan's
+        C(disabled_flags) when the cluster runs a model of its own vendor that some host cannot give whole
+        (an AMD-only cluster on an EPYC model with C(svm) off).
+      - They are part of the base of every trial, never decided on, and are written in
+        C(cpu_model_extra_flags) as C(-name) after the accepted flags, as a plan's snippet lists them.
+      - Given bare or with C(-); a feature may not be both here and in O(candidates).
+      - Nova reads C(-name) from Wallaby (23.0.0) on; with an older Nova the module refuses them before
+        touching anything.
+    type: list
+    elements: str
+    default: []
   strategy:
     description:
       - V(libvirt) asks libvirt the question Nova asks at start-up, one flag at a time then all accepted ones
@@ -218,6 +231,11 @@ accepted:
   returned: always
   type: list
   elements: str
+disabled:
+  description: O(disabled_flags) as written in C(cpu_model_extra_flags) (C(-) and the libvirt name).
+  returned: always
+  type: list
+  elements: str
 rejected:
   description: Each rejected flag (libvirt name, or the given name when libvirt has none) with C(reason) in
     Nova's or libvirt's words, C(by) (the prober), C(trial) (the refused flag set) and C(given) (original spelling).
@@ -254,7 +272,7 @@ nova_conf_diff:
   returned: when apply changes (or in check mode would change) nova.conf
   type: str
 already_applied:
-  description: nova-compute already ran on exactly O(model) and O(candidates) (see the description), so
+  description: nova-compute already ran on exactly O(model), O(disabled_flags) and O(candidates) (see the description), so
     nothing was tried, written or restarted; the message says what was compared.
   returned: always
   type: bool

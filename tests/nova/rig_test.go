@@ -101,6 +101,7 @@ type result struct {
 	Msg      string     `json:"msg"`
 	Changed  bool       `json:"changed"`
 	Accepted []string   `json:"accepted"`
+	Disabled []string   `json:"disabled"`
 	Rejected rejections `json:"rejected"`
 	Restarts int        `json:"restarts"`
 	Steps    []struct {
@@ -431,4 +432,69 @@ func TestPluginOnRig(t *testing.T) {
 		t.Errorf("accepted %v rejected %v, want accepted %v", r.Accepted, r.Rejected, want)
 	}
 	checkRefusals(t, r, "pcid")
+}
+
+// TestDisabledFeaturesLand: a model of the host's vendor that the installed
+// Nova's start-up check refuses whole here, and accepts with the features
+// libvirt says are missing disabled (derived from this host's libvirt by
+// hostcpu.FindDisabling: EPYC with svm off on an AMD host without SVM), is
+// applied with those features as disabled_flags: nova-compute is restarted
+// on it and runs; the same model without them is refused by the real
+// nova-compute, and nova.conf and nova-compute are back as they were.
+func TestDisabledFeaturesLand(t *testing.T) {
+	needRig(t)
+	original(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	d, err := hostcpu.FindDisabling(ctx, hostcpu.Options{}, host)
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d == nil {
+		t.Skipf("SKIP: every %s model this host's libvirt lists runs whole here, or none runs with at most a few features disabled: no model to disable features of", host.Vendor)
+	}
+	t.Logf("derived from the host: %s whole: %s; with %v disabled: %s", d.Model, d.WholeSaid, d.Disabled, d.Said)
+	pid := novaPID()
+	r := runModule(t, args(t, map[string]any{"model": d.Model, "candidates": []string{}, "disabled_flags": d.Disabled, "apply": true, "require_all": true}))
+	if r.Failed {
+		t.Fatalf("module failed on %s with %v disabled: %s", d.Model, d.Disabled, r.Msg)
+	}
+	t.Cleanup(func() { os.Remove(r.Backup) })
+	var want []string
+	for _, f := range d.Disabled {
+		want = append(want, "-"+f)
+	}
+	if !slices.Equal(r.Disabled, want) {
+		t.Errorf("disabled %v, want %v", r.Disabled, want)
+	}
+	conf, _ := os.ReadFile(env["NOVA_CONF"])
+	for _, line := range []string{"cpu_models = " + d.Model + "\n", "cpu_model_extra_flags = " + strings.Join(want, ",") + "\n"} {
+		if !strings.Contains(string(conf), line) {
+			t.Errorf("nova.conf lacks %q:\n%s", line, conf)
+		}
+	}
+	if now := novaPID(); now == 0 || now == pid {
+		t.Fatalf("nova-compute was not restarted onto %s with %v disabled (pid %d -> %d)", d.Model, want, pid, now)
+	}
+
+	// The same model whole: the real nova-compute refuses it, and the probe
+	// puts the accepted configuration back.
+	applied := conf
+	r2 := runModule(t, args(t, map[string]any{"model": d.Model, "candidates": []string{}, "apply": true, "require_all": true}))
+	if !r2.Failed || !strings.Contains(r2.Msg, "refused the base model "+d.Model) {
+		t.Errorf("%s whole: want the base model refused, got failed=%v: %s", d.Model, r2.Failed, r2.Msg)
+	}
+	said := ""
+	for _, s := range r2.Steps {
+		said += s.Reason + "; "
+	}
+	if !strings.Contains(said, d.Disabled[0]) {
+		t.Errorf("%s whole: no trial names %s as missing: %s", d.Model, d.Disabled[0], said)
+	}
+	if cur, _ := os.ReadFile(env["NOVA_CONF"]); !bytes.Equal(cur, applied) {
+		t.Errorf("nova.conf is not back on %s with %v disabled:\n%s", d.Model, want, cur)
+	}
+	if !novaRunning() {
+		t.Error("nova-compute left stopped")
+	}
 }

@@ -282,16 +282,27 @@ func novaVersion(ctx context.Context, run Runner) (string, string, error) {
 
 // compare asks libvirt about model plus one required feature ("" = none).
 func compare(ctx context.Context, o Options, verb, model, feature string) (bool, string, error) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "<cpu mode='custom' match='exact'>\n  <model fallback='forbid'>%s</model>\n", model)
-	if feature != "" {
-		fmt.Fprintf(&b, "  <feature policy='require' name='%s'/>\n", feature)
-	}
-	b.WriteString("</cpu>\n")
+	var require []string
 	name := "model.xml"
 	if feature != "" {
+		require = []string{feature}
 		name = "feature-" + strings.NewReplacer("/", "_", ".", "_").Replace(feature) + ".xml"
 	}
+	return compareCPU(ctx, o, verb, name, model, require, nil)
+}
+
+// compareCPU asks libvirt about model with features required and disabled
+// (policy='disable'), the CPU XML written to name in o.Dir.
+func compareCPU(ctx context.Context, o Options, verb, name, model string, require, disable []string) (bool, string, error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<cpu mode='custom' match='exact'>\n  <model fallback='forbid'>%s</model>\n", model)
+	for _, f := range require {
+		fmt.Fprintf(&b, "  <feature policy='require' name='%s'/>\n", f)
+	}
+	for _, f := range disable {
+		fmt.Fprintf(&b, "  <feature policy='disable' name='%s'/>\n", f)
+	}
+	b.WriteString("</cpu>\n")
 	path := filepath.Join(o.Dir, name)
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		return false, "", fmt.Errorf("hostcpu: %w", err)
@@ -311,7 +322,7 @@ func compare(ctx context.Context, o Options, verb, model, feature string) (bool,
 		said = lastLine(text)
 	}
 	if said == "" {
-		return false, "", fmt.Errorf("hostcpu: virsh %s on %s+%s: exit %d and no answer", verb, model, feature, code)
+		return false, "", fmt.Errorf("hostcpu: virsh %s on %s+%v-%v: exit %d and no answer", verb, model, require, disable, code)
 	}
 	return false, said, nil
 }
