@@ -32,11 +32,17 @@ func TestRunWithDisabledFeatures(t *testing.T) {
 			eq(t, []string{"pcid", "x2apic"}, rep.Accepted)
 			eq(t, []string{"-svm"}, rep.Disabled)
 			has(t, rep.Rejected["avx512f"].Reason, "avx512f")
+			restarting := 0
 			for _, s := range rep.Steps {
-				if len(s.Flags) == 0 || s.Flags[0] != "-svm" {
-					t.Errorf("trial %v by %s does not disable svm", s.Flags, s.Prober)
+				if len(s.Flags) == 0 || s.Flags[len(s.Flags)-1] != "-svm" {
+					t.Errorf("trial %v by %s does not end disabling svm", s.Flags, s.Prober)
+				}
+				if s.Prober == "nova-compute restart" {
+					restarting++
 				}
 			}
+			// The last accepted trial is the final nova.conf: no restart beyond the trials.
+			eq(t, restarting, rep.Restarts, "restarts, one per nova-compute trial")
 			got, _ := os.ReadFile(conf)
 			want := strings.Replace(origConf, "Westmere", "EPYC", 1) + "cpu_model_extra_flags = pcid,x2apic,-svm\n"
 			eq(t, want, string(got))

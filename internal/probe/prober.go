@@ -53,7 +53,10 @@ type Recorder struct {
 
 // Ask runs one trial on p and records it.
 func (r *Recorder) Ask(ctx context.Context, p Prober, flags []string) (prober.Outcome, error) {
-	t := prober.Trial{Model: r.Model, Flags: concat(r.Disabled, flags), Check: r.Check, LibvirtURI: r.LibvirtURI, Options: r.Options}
+	// Disabled last, in the order nova.conf is written (probeRun.written):
+	// the trial of the final set is then byte for byte the final nova.conf,
+	// and no extra restart is needed onto it.
+	t := prober.Trial{Model: r.Model, Flags: concat(flags, r.Disabled), Check: r.Check, LibvirtURI: r.LibvirtURI, Options: r.Options}
 	start := time.Now()
 	out, err := p.Check(ctx, t)
 	if err != nil {
