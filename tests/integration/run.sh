@@ -55,6 +55,11 @@ check facts "$PY/ansible-playbook" -i "$INV" tests/integration/test_facts.yml "$
 check facts-check "$PY/ansible-playbook" -i "$INV" --check tests/integration/test_facts.yml "${ALL[@]}"
 check bad-input "$PY/ansible-playbook" -i localhost, -c local tests/integration/test_bad_input.yml
 check module-cache "$PY/ansible-playbook" tests/integration/test_module_cache.yml
+# The validate role's guest check: a guest seeing a feature its definition
+# disables fails, naming it; one that does not, passes (fake console text).
+check guest-flags-disabled-absent env OUT="$OUT" "$PY/ansible-playbook" tests/integration/test_guest_flags.yml -e guest_sees=popcnt
+check guest-flags-disabled-seen fails_with "sees aes although the CPU definition Westmere -aes,pclmuldq disables them" \
+  env OUT="$OUT" "$PY/ansible-playbook" tests/integration/test_guest_flags.yml -e guest_sees=aes
 check sliced-gather-jsonfile bash tests/integration/sliced-gather.sh "$PY/ansible-playbook" "$OUT/sliced-jsonfile" jsonfile
 check one-command-per-task bash -c "'$PY/ansible-playbook' -vvv tests/integration/test_one_command.yml > '$OUT/one-command.vvv' 2>&1 && n=\$(grep -c '> EXEC ' '$OUT/one-command.vvv') && echo \"remote commands: \$n\" && [ \$n -eq 2 ]"
 
