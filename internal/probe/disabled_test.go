@@ -108,6 +108,7 @@ func TestDisabledFlagsInput(t *testing.T) {
 		{name: "none on old Nova", nova: "22.0.0", want: nil},
 		{name: "plus", disabled: []string{"+svm", "npt"}, wantErr: []string{`disabled_flags "+svm"`, "belongs in candidates", "Nothing was written"}},
 		{name: "not a name", disabled: []string{"svm;rm"}, wantErr: []string{"disabled_flags: not CPU feature names", `"svm;rm"`}},
+		{name: "two prefixes", disabled: []string{"--svm", "-+npt"}, wantErr: []string{`disabled_flags "--svm", "-+npt": give each feature bare or with one "-"`}},
 		{name: "also a candidate", cands: []string{"pcid", "+svm"}, disabled: []string{"svm"},
 			wantErr: []string{`both name svm (candidate "+svm")`, "remove it from one"}},
 		{name: "Victoria", nova: "22.2.2", disabled: []string{"svm"},

@@ -214,20 +214,26 @@ func DefaultConfigDirs(root, home string) []string {
 // refused (that enables), as is a feature that is also a candidate, and any
 // at all when the installed Nova is older than Wallaby, which reads no "-".
 func disabledFlags(given []string, cands []Candidate, novaVersion string) ([]string, error) {
-	var bare []string
-	var plus []string
+	var bare, plus, doubled []string
 	for _, g := range given {
 		g = strings.TrimSpace(g)
 		if strings.HasPrefix(g, "+") {
 			plus = append(plus, strconv.Quote(g))
 			continue
 		}
-		if g = strings.TrimSpace(strings.TrimPrefix(g, "-")); g != "" {
-			bare = append(bare, g)
+		name := strings.TrimSpace(strings.TrimPrefix(g, "-"))
+		switch {
+		case strings.HasPrefix(name, "+") || strings.HasPrefix(name, "-"):
+			doubled = append(doubled, strconv.Quote(g))
+		case name != "":
+			bare = append(bare, name)
 		}
 	}
 	if len(plus) > 0 {
 		return nil, fmt.Errorf("disabled_flags %s: these are the model's features to turn off, given bare or with \"-\"; a flag to enable belongs in candidates. Nothing was written or restarted", strings.Join(plus, ", "))
+	}
+	if len(doubled) > 0 {
+		return nil, fmt.Errorf("disabled_flags %s: give each feature bare or with one \"-\" (svm or -svm). Nothing was written or restarted", strings.Join(doubled, ", "))
 	}
 	dis, _ := Normalize(bare)
 	if err := checkFlags(dis); err != nil {
