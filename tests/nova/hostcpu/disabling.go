@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 )
@@ -39,21 +38,12 @@ const missingMarker = "does not provide required features: "
 // the vendor runs whole here or none runs with at most maxDisabled disabled.
 // Like Derive it does not use the code under test.
 func FindDisabling(ctx context.Context, o Options, h *Host) (*Disabling, error) {
-	if o.Run == nil {
-		o.Run = Exec
+	cleanup, err := o.withDefaults()
+	if err != nil {
+		return nil, err
 	}
-	if o.Dir == "" {
-		d, err := os.MkdirTemp("", "cpuflags-hostcpu-")
-		if err != nil {
-			return nil, fmt.Errorf("hostcpu: %w", err)
-		}
-		defer os.RemoveAll(d)
-		o.Dir = d
-	}
-	verb := "cpu-compare"
-	if h.Check == "compareHypervisorCPU" {
-		verb = "hypervisor-cpu-compare"
-	}
+	defer cleanup()
+	verb := verbOf(h.Check)
 	models, err := vendorModels(ctx, o, h.Vendor)
 	if err != nil {
 		return nil, err

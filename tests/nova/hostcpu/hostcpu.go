@@ -160,24 +160,42 @@ type Options struct {
 	Dir string
 }
 
+// withDefaults fills o.Run (Exec) and o.Dir (a temporary directory, which
+// cleanup removes).
+func (o *Options) withDefaults() (cleanup func(), err error) {
+	if o.Run == nil {
+		o.Run = Exec
+	}
+	if o.Dir != "" {
+		return func() {}, nil
+	}
+	d, err := os.MkdirTemp("", "cpuflags-hostcpu-")
+	if err != nil {
+		return nil, fmt.Errorf("hostcpu: %w", err)
+	}
+	o.Dir = d
+	return func() { os.RemoveAll(d) }, nil
+}
+
+// verbOf is the virsh command that asks what check asks.
+func verbOf(check string) string {
+	if check == "compareHypervisorCPU" {
+		return "hypervisor-cpu-compare"
+	}
+	return "cpu-compare"
+}
+
 // Derive asks the host's libvirt about every candidate.
 func Derive(ctx context.Context, o Options, cands []Candidate) (*Host, error) {
 	if o.Model == "" {
 		o.Model = "Westmere"
 	}
-	if o.Run == nil {
-		o.Run = Exec
+	cleanup, err := o.withDefaults()
+	if err != nil {
+		return nil, err
 	}
-	if o.Dir == "" {
-		d, err := os.MkdirTemp("", "cpuflags-hostcpu-")
-		if err != nil {
-			return nil, fmt.Errorf("hostcpu: %w", err)
-		}
-		defer os.RemoveAll(d)
-		o.Dir = d
-	}
+	defer cleanup()
 	h := &Host{Model: o.Model}
-	var err error
 	if h.Vendor, err = vendor(ctx, o); err != nil {
 		return nil, err
 	}
@@ -193,11 +211,11 @@ func Derive(ctx context.Context, o Options, cands []Candidate) (*Host, error) {
 	}
 	// nova/virt/libvirt/driver.py: Zed (26) calls compareCPU in _compare_cpu;
 	// 2023.1 (27) switched to compareHypervisorCPU.
-	verb := "cpu-compare"
 	h.Check = "compareCPU"
 	if major >= 27 {
-		verb, h.Check = "hypervisor-cpu-compare", "compareHypervisorCPU"
+		h.Check = "compareHypervisorCPU"
 	}
+	verb := verbOf(h.Check)
 	h.Command = strings.Join(virsh(o.URI, verb, "--error"), " ")
 	ok, said, err := compare(ctx, o, verb, o.Model, "")
 	if err != nil {
