@@ -99,6 +99,13 @@ func novaMajor(v string) int {
 	return n
 }
 
+// readsPrefixes says whether the installed Nova reads +/- in
+// cpu_model_extra_flags (Wallaby and later; an unknown version is assumed to).
+func readsPrefixes(version string) bool {
+	m := novaMajor(version)
+	return m == 0 || m >= novaFlagPrefixes
+}
+
 // modelsKey is the nova.conf option that names the model for this Nova,
 // and checkRelease refuses what that Nova would ignore.
 func modelsKey(version string) string {
@@ -109,8 +116,7 @@ func modelsKey(version string) string {
 }
 
 func checkRelease(version string, cands []Candidate) error {
-	m := novaMajor(version)
-	if m == 0 || m >= novaFlagPrefixes {
+	if readsPrefixes(version) {
 		return nil
 	}
 	var prefixed []string
@@ -251,7 +257,7 @@ func disabledFlags(given []string, cands []Candidate, novaVersion string) ([]str
 	if len(clash) > 0 {
 		return nil, fmt.Errorf("disabled_flags and candidates both name %s: a feature is either turned off for the model or decided on, not both; remove it from one. Nothing was written or restarted", strings.Join(clash, ", "))
 	}
-	if m := novaMajor(novaVersion); len(out) > 0 && m > 0 && m < novaFlagPrefixes {
+	if len(out) > 0 && !readsPrefixes(novaVersion) {
 		return nil, fmt.Errorf("the installed Nova %s cannot disable model features (it reads \"-flag\" in cpu_model_extra_flags from Wallaby, 23.0.0, on): disabled_flags %s; re-plan for this Nova release (the baseline then picks a model that runs whole) or upgrade Nova. Nothing was written or restarted",
 			novaVersion, strings.Join(out, ", "))
 	}
