@@ -13,14 +13,8 @@
 # Restores nova.conf at the end.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-ROOT=$PWD
-PY=$ROOT/.venv/bin
-export ANSIBLE_COLLECTIONS_PATH=$ROOT/.ansible/collections ANSIBLE_NOCOLOR=1
-INV=tests/nova/inventory.yml
-CONF=/etc/nova/nova.conf
-PIDFILE=/var/run/nova/nova-compute.pid
-OUT=$ROOT/tests/output/nova-plan
 . tests/nova/suite.sh
+OUT=$ROOT/tests/output/nova-plan
 suite_start fresh
 # The Nova the rig runs (Debian's package version without its epoch), the
 # release the plan is written for.

@@ -24,15 +24,9 @@
 # (farm-bench), for docs/BENCHMARKS.md. Restores nova.conf at the end.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-ROOT=$PWD
-PY=$ROOT/.venv/bin
-export ANSIBLE_COLLECTIONS_PATH=$ROOT/.ansible/collections ANSIBLE_NOCOLOR=1
-INV=tests/nova/inventory.yml
-CONF=/etc/nova/nova.conf
-PIDFILE=/var/run/nova/nova-compute.pid
+. tests/nova/suite.sh
 JOURNAL=$CONF.cpuflags-probe.json
 OUT=$ROOT/tests/output/nova-resume
-. tests/nova/suite.sh
 suite_start fresh
 changed_zero() { grep -Eq 'changed=0 ' "$1" && ! grep -Eq 'changed=[1-9]' "$1"; }
 pid() { cat "$PIDFILE" 2>/dev/null; }

@@ -7,14 +7,8 @@
 # $OUT/host-answers.log).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-ROOT=$PWD
-PY=$ROOT/.venv/bin
-export ANSIBLE_COLLECTIONS_PATH=$ROOT/.ansible/collections ANSIBLE_NOCOLOR=1
-INV=tests/nova/inventory.yml
-# the rig is the inventory group "hypervisors"
-CONF=/etc/nova/nova.conf
-OUT=$ROOT/tests/output/nova
 . tests/nova/suite.sh
+OUT=$ROOT/tests/output/nova
 suite_start
 # The host's answers, derived before anything changes nova.conf.
 if ! go run ./tests/nova/hostanswers -dir "$OUT" >"$OUT/host-answers.log" 2>&1; then

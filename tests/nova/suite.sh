@@ -1,11 +1,21 @@
 # suite.sh: what the rig's playbook suites (plan.sh, resume.sh, rollout.sh)
-# share; sourced, after the caller has set CONF (nova.conf) and OUT (its logs).
+# share; sourced from the repository root. It sets ROOT, PY (the venv's
+# bin), INV (the rig's inventory: the group "hypervisors"), CONF (nova.conf)
+# and PIDFILE (nova-compute's); the caller sets OUT (its logs) before
+# suite_start.
 #   suite_start [fresh]   keep a copy of nova.conf; "fresh" empties $OUT first
 #   check NAME CMD...     run CMD into $OUT/NAME.log and count it; a caller's
 #                         check_preamble function, if defined, opens each log
 #   contains NAME TEXT    $OUT/NAME.log holds TEXT
 #   suite_end SUITE       put nova.conf back, restart nova-compute, print the
 #                         counts; its status is the suite's
+ROOT=$PWD
+PY=$ROOT/.venv/bin
+export ANSIBLE_COLLECTIONS_PATH=$ROOT/.ansible/collections ANSIBLE_NOCOLOR=1
+INV=tests/nova/inventory.yml
+CONF=/etc/nova/nova.conf
+PIDFILE=/var/run/nova/nova-compute.pid
+
 suite_start() {
   [ "${1:-}" = fresh ] && rm -rf "$OUT"
   mkdir -p "$OUT"
